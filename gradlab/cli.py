@@ -1,0 +1,235 @@
+"""The command line: ``gradlab [FILE]``, ``gradlab check``, ``gradlab plot``.
+
+Every command goes through the engine, so a file that hangs or kills its
+interpreter ends with exit status 2 and a message, never a hung CLI.
+
+Exit status: 0 all checks passed; 1 a check failed; 2 the file could not be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+from dataclasses import asdict
+
+from gradlab.core.results import CheckResult, CurveSet, FunctionChecks, Problem
+from gradlab.engine import CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+COMMANDS = ("check", "plot")
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gradlab check", description="Run gradcheck and gradgradcheck on every Function of FILE.")
+    parser.add_argument("file")
+    parser.add_argument("--function", help="check only this Function (class name)")
+    parser.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
+    parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
+    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (default 1e-3)")
+    parser.add_argument("--dtype", default="float64", choices=("float64", "float32", "float16", "bfloat16"))
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per Function before giving up (default 30)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    return parser
+
+
+def _plot_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gradlab plot", description="Write f, f′, f″ of a Function and its references to PNG, SVG or CSV.")
+    parser.add_argument("file")
+    parser.add_argument("--function", help="the Function to plot (default: the first)")
+    parser.add_argument("--domain", type=float, nargs=2, metavar=("LO", "HI"))
+    parser.add_argument("--points", type=int, default=1001)
+    parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--out", required=True, help="OUT.png, OUT.svg or OUT.csv")
+    return parser
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradlab",
+        description="A workbench for custom torch.autograd.Functions. Commands: check, plot (gradlab COMMAND -h).",
+    )
+    parser.add_argument("file", nargs="?", help="a function file to open (default: the built-in Sigmoid)")
+    return parser
+
+
+def _error(message: str) -> None:
+    print(f"gradlab: {message}", file=sys.stderr)
+
+
+# -- check ----------------------------------------------------------------
+def _check_json(result: CheckResult) -> dict:
+    data = asdict(result)
+    data.pop("name")
+    return data
+
+
+def _function_json(checks: FunctionChecks) -> dict:
+    return {
+        "name": checks.function,
+        "gradcheck": _check_json(checks.gradcheck),
+        "gradgradcheck": _check_json(checks.gradgradcheck),
+        "warnings": checks.captured.warnings,
+        "stdout": checks.captured.stdout,
+    }
+
+
+def _verdict_text(result: CheckResult) -> str:
+    mark = {True: "passed", False: "FAILED", None: "not run"}[result.passed]
+    text = f"{result.name}: {mark}"
+    if result.max_abs_error is not None:
+        text += f"  (max abs error {result.max_abs_error:.3g}, rel {result.max_rel_error:.3g} at {result.worst_element})"
+    if result.passed is not True:
+        first = result.message.splitlines()[0] if result.message else ""
+        text += f"\n      {first}"
+        if result.hint:
+            text += f"\n      hint: {result.hint}"
+    return text
+
+
+def _print_captured(checks: FunctionChecks) -> None:
+    for warning in checks.captured.warnings:
+        print(f"    warning: {warning}")
+    lines = checks.captured.stdout.splitlines()
+    if lines:
+        shown = lines[:5]
+        print(f"    printed {len(lines)} line(s){' (first 5; --json has all)' if len(lines) > 5 else ''}:")
+        for line in shown:
+            print(f"      | {line}")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``gradlab check``: both checks for each Function; the exit status says how it went."""
+    source = Source(os.path.abspath(args.file))
+    report = {"file": args.file, "error": None, "functions": []}
+    status = EXIT_OK
+    with Engine(timeout=args.timeout) as engine:
+        try:
+            info = engine.request(LoadRequest(source))
+            names = [f.name for f in info.functions]
+            if args.function:
+                if args.function not in names:
+                    raise EngineError(Problem("no_function", f"{args.file}: no Function called {args.function!r}", hint=f"the file defines {', '.join(names)}"))
+                names = [args.function]
+        except EngineError as exc:
+            return _finish_check(report, exc.problem, EXIT_UNUSABLE, args)
+        if not args.json:
+            print(f"{args.file}: {info.description}" if info.description else args.file)
+        for name in names:
+            request = CheckRequest(source, name, eps=args.eps, atol=args.atol, rtol=args.rtol, dtype=args.dtype)
+            try:
+                checks = engine.request(request)
+            except EngineError as exc:
+                report["functions"].append({"name": name, "error": exc.problem.message})
+                return _finish_check(report, exc.problem, EXIT_UNUSABLE, args)
+            report["functions"].append(_function_json(checks))
+            if checks.gradcheck.passed is False or checks.gradgradcheck.passed is False:
+                status = EXIT_FAILED
+            if not args.json:
+                print(f"  {name}")
+                print(f"    {_verdict_text(checks.gradcheck)}")
+                print(f"    {_verdict_text(checks.gradgradcheck)}")
+                _print_captured(checks)
+    return _finish_check(report, None, status, args)
+
+
+def _finish_check(report: dict, problem: Problem | None, status: int, args) -> int:
+    if problem is not None:
+        report["error"] = problem.message
+        report["hint"] = problem.hint
+        report["detail"] = problem.detail
+    if args.json:
+        print(json.dumps(report, indent=2, default=_json_default))
+    elif problem is not None:
+        _error(str(problem))
+    return status
+
+
+def _json_default(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+# -- plot -----------------------------------------------------------------
+def _slug(label: str) -> str:
+    return {"autograd of forward": "autograd", "finite differences": "fd"}.get(label, label.replace(" ", "_"))
+
+
+def curve_columns(curves: CurveSet) -> list[tuple[str, object]]:
+    """The CSV columns: ``x,f,df,d2f`` (hand-written), then each reference, then residuals."""
+    hand = curves.hand_written
+    columns = [("x", curves.x), ("f", hand.f), ("df", hand.df), ("d2f", hand.d2f)]
+    for reference in curves.references:
+        slug = _slug(reference.label)
+        columns += [(f"{slug}_f", reference.f), (f"{slug}_df", reference.df), (f"{slug}_d2f", reference.d2f)]
+    for residual in curves.residuals:
+        columns.append((f"residual_{'df' if residual.order == 1 else 'd2f'}_{_slug(residual.reference)}", residual.values))
+    return columns
+
+
+def write_csv(curves: CurveSet, path: str) -> None:
+    """Write one row per point; empty cells where a curve is unavailable."""
+    columns = curve_columns(curves)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(name for name, _ in columns)
+        for i in range(len(curves.x)):
+            writer.writerow("" if values is None else repr(float(values[i])) for _, values in columns)
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    """``gradlab plot``: compute the curves in the engine, write them to ``--out``."""
+    extension = os.path.splitext(args.out)[1].lower()
+    if extension not in (".png", ".svg", ".csv"):
+        _error(f"--out must end in .png, .svg or .csv, not {extension or 'nothing'!r}")
+        return EXIT_UNUSABLE
+    request = CurvesRequest(
+        Source(os.path.abspath(args.file)),
+        args.function,
+        domain=tuple(args.domain) if args.domain else None,
+        points=args.points,
+    )
+    with Engine(timeout=args.timeout) as engine:
+        try:
+            curves = engine.request(request)
+        except EngineError as exc:
+            _error(str(exc.problem))
+            return EXIT_UNUSABLE
+    for note in curves.notes + [n for n in (curves.hand_written.df_note, curves.hand_written.d2f_note) if n]:
+        _error(f"note: {note}")
+    for warning in curves.captured.warnings:
+        _error(f"warning: {warning}")
+    if extension == ".csv":
+        write_csv(curves, args.out)
+    else:
+        from gradlab.gui.figure import export_figure
+
+        export_figure(curves, args.out)
+    print(args.out)
+    return EXIT_OK
+
+
+# -- app ------------------------------------------------------------------
+def run_app(args: argparse.Namespace) -> int:
+    """Launch the desktop window."""
+    from gradlab.gui.app import run
+
+    return run(args.file)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``gradlab`` command."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "check":
+        return run_check(_check_parser().parse_args(argv[1:]))
+    if argv and argv[0] == "plot":
+        return run_plot(_plot_parser().parse_args(argv[1:]))
+    return run_app(_app_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

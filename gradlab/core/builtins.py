@@ -1,0 +1,31 @@
+"""Where the built-in function files live, installed or in a source checkout.  No torch here."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+#: The example opened when gradlab starts without a file.
+DEFAULT_EXAMPLE = "sigmoid.py"
+
+
+def builtin_functions_dir() -> Path:
+    """The folder of built-in function files.
+
+    ``resources/`` is installed as the package ``gradlab.resources``; in a
+    source checkout that is not installed it is found beside the package.
+    """
+    spec = importlib.util.find_spec("gradlab.resources.functions")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parents[2] / "resources" / "functions"
+
+
+def builtin_function_files() -> list[Path]:
+    """The built-in function files, sorted by name."""
+    return sorted(p for p in builtin_functions_dir().glob("*.py") if p.name != "__init__.py")
+
+
+def default_example() -> Path:
+    """The built-in Sigmoid, opened when no file is given."""
+    return builtin_functions_dir() / DEFAULT_EXAMPLE

@@ -1,0 +1,151 @@
+"""Call a Function's code: through ``apply``, or its forward under plain autograd.
+
+Every call into user code goes through here, so a failure becomes a
+:class:`~gradlab.core.problems.UserCodeError` naming the user's file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+
+from gradlab.core.loading import FunctionSpec
+from gradlab.core.problems import UserCodeError, problem_from_exception
+
+#: Label of the reference that runs the Function's own forward under autograd.
+AUTOGRAD_OF_FORWARD = "autograd of forward"
+#: Label of the central finite-difference reference.
+FINITE_DIFFERENCES = "finite differences"
+
+
+class StandInContext:
+    """A ``ctx`` for running ``forward`` outside ``apply``.
+
+    It accepts everything a real ctx does (``save_for_backward``, marks,
+    arbitrary attributes) and does nothing with it: autograd records the
+    forward's own operations instead.
+    """
+
+    def __init__(self, needs_input_grad: Sequence[bool]) -> None:
+        self.needs_input_grad = tuple(needs_input_grad)
+        self.saved_tensors: tuple = ()
+        self.materialize_grads = True
+
+    @property
+    def saved_variables(self) -> tuple:
+        return self.saved_tensors
+
+    def save_for_backward(self, *tensors) -> None:
+        self.saved_tensors = tensors
+
+    def save_for_forward(self, *tensors) -> None:
+        pass
+
+    def mark_dirty(self, *tensors) -> None:
+        pass
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        pass
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = value
+
+
+def first_tensor(output) -> torch.Tensor:
+    """The first tensor of a forward's output (a tensor or a tuple holding tensors)."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, (tuple, list)):
+        for item in output:
+            if isinstance(item, torch.Tensor):
+                return item
+    raise TypeError(f"forward returned {type(output).__name__}, not a tensor")
+
+
+def apply_function(spec: FunctionSpec) -> Callable:
+    """``spec.cls.apply``, with errors in forward reported against the user's file."""
+
+    def call(*args):
+        try:
+            return spec.cls.apply(*args)
+        except Exception as exc:  # noqa: BLE001 - user code
+            raise UserCodeError(
+                problem_from_exception(exc, spec.filename, "forward", f"{spec.name}.forward", fallback=spec.method_location("forward"))
+            ) from exc
+
+    return call
+
+
+def autograd_of_forward(spec: FunctionSpec) -> Callable:
+    """The Function's forward code run under plain autograd with a stand-in ctx.
+
+    This is the derivative autograd would give without the hand-written
+    backward, and the "naive" implementation in benchmarks.  Tensor arguments
+    are cloned first so a forward that works in place does not touch a leaf.
+    """
+
+    def call(*args):
+        args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+        needs = [isinstance(a, torch.Tensor) and a.requires_grad for a in args]
+        try:
+            if spec.uses_setup_context:
+                return spec.cls.forward(*args)
+            return spec.cls.forward(StandInContext(needs), *args)
+        except Exception as exc:  # noqa: BLE001 - user code
+            raise UserCodeError(
+                problem_from_exception(exc, spec.filename, "forward", f"{spec.name}.forward under autograd")
+            ) from exc
+
+    return call
+
+
+def user_callable(fn: Callable, filename: str, label: str) -> Callable:
+    """Wrap another user callable (a ``compare`` entry) so its errors name the file."""
+
+    def call(*args):
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - user code
+            raise UserCodeError(problem_from_exception(exc, filename, "forward", label)) from exc
+
+    return call
+
+
+def make_inputs(
+    spec: FunctionSpec,
+    shape: tuple[int, ...] = (3, 4),
+    dtype: torch.dtype = torch.float64,
+    device: str = "cpu",
+    seed: int = 0,
+) -> tuple:
+    """Arguments for checks and calls: the ``inputs`` option, or tensors drawn from ``domain``.
+
+    Floating-point tensors are detached and cast to ``dtype``.  When the
+    ``inputs`` callable marked none as requiring grad, every floating-point
+    tensor does; otherwise its marks are kept.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    if spec.options.inputs is not None:
+        torch.manual_seed(seed)
+        try:
+            raw = tuple(spec.options.inputs(tuple(shape), dtype, device))
+        except Exception as exc:  # noqa: BLE001 - user code
+            raise UserCodeError(problem_from_exception(exc, spec.filename, "options", f"EXPLORE[{spec.name!r}]['inputs']")) from exc
+    else:
+        lo, hi = spec.options.domain
+        raw = tuple(
+            torch.empty(shape, dtype=torch.float64).uniform_(lo, hi, generator=generator).to(device)
+            for _ in spec.arg_names
+        )
+    marked = any(isinstance(a, torch.Tensor) and a.requires_grad for a in raw)
+    inputs = []
+    for arg in raw:
+        if isinstance(arg, torch.Tensor):
+            wanted = arg.requires_grad if marked else arg.is_floating_point()
+            arg = arg.detach()
+            if arg.is_floating_point():
+                arg = arg.to(dtype)
+            arg.requires_grad_(wanted)
+        inputs.append(arg)
+    return tuple(inputs)

@@ -1,0 +1,233 @@
+"""Load a function file (from disk or an unsaved buffer) and find its Functions."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import linecache
+import os
+import re
+import sys
+import types
+from dataclasses import dataclass, field
+
+from torch.autograd import Function
+
+from gradlab.core.capture import captured_output
+from gradlab.core.options import ExploreOptions, explore_lines, parse_options
+from gradlab.core.problems import UserCodeError, problem_from_exception
+from gradlab.core.results import Captured, FileInfo, FunctionInfo, Location, Problem
+
+
+@dataclass
+class FunctionSpec:
+    """One explorable Function: the class, its forward arguments and its options."""
+
+    cls: type
+    filename: str
+    lineno: int
+    arg_names: list[str]
+    uses_setup_context: bool
+    options: ExploreOptions
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+    def method_location(self, method: str) -> Location | None:
+        """Where ``method`` (e.g. ``"backward"``) of this Function is defined in the user's file."""
+        function = inspect.unwrap(getattr(self.cls, method, None) or (lambda: None))
+        code = getattr(function, "__code__", None)
+        if code is None or os.path.abspath(code.co_filename) != self.filename:
+            return None
+        return Location(self.filename, code.co_firstlineno)
+
+    def info(self) -> FunctionInfo:
+        """Describe this Function with plain values."""
+        doc = inspect.getdoc(self.cls)
+        inherited = doc == inspect.getdoc(Function)
+        return FunctionInfo(
+            name=self.name,
+            lineno=self.lineno,
+            description="" if not doc or inherited else doc.splitlines()[0],
+            arg_names=list(self.arg_names),
+            uses_setup_context=self.uses_setup_context,
+            domain=self.options.domain,
+            sweep=self.options.sweep,
+            fixed=list(self.options.fixed),
+            elementwise=self.options.elementwise,
+            compare=list(self.options.compare),
+            has_inputs=self.options.inputs is not None,
+        )
+
+
+@dataclass
+class LoadedFile:
+    """A function file after its module ran."""
+
+    path: str
+    module: types.ModuleType
+    functions: list[FunctionSpec]
+    captured: Captured = field(default_factory=Captured)
+
+    @property
+    def description(self) -> str:
+        doc = (self.module.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    def function(self, name: str | None) -> FunctionSpec:
+        """Return the Function called ``name``, or the first one when ``name`` is None."""
+        if name is None:
+            return self.functions[0]
+        for spec in self.functions:
+            if spec.name == name:
+                return spec
+        names = [s.name for s in self.functions]
+        close = difflib.get_close_matches(name, names, n=1)
+        raise UserCodeError(
+            Problem(
+                kind="no_function",
+                message=f"{self.path}: no Function called {name!r}",
+                hint=(f"did you mean {close[0]!r}? " if close else "") + f"the file defines {', '.join(names)}",
+            )
+        )
+
+    def info(self) -> FileInfo:
+        return FileInfo(self.path, self.description, [s.info() for s in self.functions], self.captured)
+
+
+def read_source(path: str) -> str:
+    """Read a function file as UTF-8 text, with a clear message when that is impossible."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise UserCodeError(Problem("load", f"{path}: cannot read the file: {exc.strerror or exc}", detail=str(exc))) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserCodeError(
+            Problem(
+                "load",
+                f"{path}:{line}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                location=Location(path, line),
+                detail=str(exc),
+                hint="save it as UTF-8, the encoding Python source files use",
+            )
+        ) from None
+
+
+def _module_name(path: str) -> str:
+    stem = re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0]) or "untitled"
+    return f"function_file_{stem}"
+
+
+def _forward_arguments(cls: type, uses_setup_context: bool) -> list[str]:
+    """The forward arguments gradlab passes: positional, without defaults, minus ctx."""
+    params = list(inspect.signature(cls.forward).parameters.values())
+    if not uses_setup_context and params:
+        params = params[1:]  # ctx
+    return [
+        p.name
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+
+
+def _defined_functions(module: types.ModuleType) -> list[type]:
+    """Function subclasses defined (not imported) in ``module``, in definition order."""
+    found = []
+    for value in vars(module).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, Function)
+            and value.__module__ == module.__name__
+            and value not in found
+        ):
+            found.append(value)
+    return found
+
+
+def _class_line(cls: type, source_lines: list[str]) -> int:
+    pattern = re.compile(rf"^\s*class\s+{re.escape(cls.__name__)}\b")
+    for number, line in enumerate(source_lines, start=1):
+        if pattern.match(line):
+            return number
+    return 0
+
+
+def load_function_file(path: str, text: str | None = None) -> LoadedFile:
+    """Run a function file and return its Functions.
+
+    Parameters
+    ----------
+    path : str
+        The file's path; tracebacks name it.
+    text : str, optional
+        An unsaved buffer to run instead of the file on disk.  It is registered
+        with :mod:`linecache`, so tracebacks show the buffer's lines.
+
+    Raises
+    ------
+    UserCodeError
+        When the file cannot be read, does not parse, raises while loading,
+        defines no Function, or has invalid ``EXPLORE`` options.
+    """
+    path = os.path.abspath(path)
+    source = read_source(path) if text is None else text
+    lines = source.splitlines(keepends=True)
+    linecache.cache[path] = (len(source), None, lines, path)
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        raise UserCodeError(problem_from_exception(exc, path, "syntax", "parsing")) from None
+
+    module = types.ModuleType(_module_name(path))
+    module.__file__ = path
+    folder = os.path.dirname(path)
+    with captured_output() as captured:
+        sys.modules[module.__name__] = module
+        sys.path.insert(0, folder)
+        try:
+            exec(code, module.__dict__)
+        except BaseException as exc:  # noqa: BLE001 - user code may raise anything, SystemExit included
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise UserCodeError(problem_from_exception(exc, path, "load", "loading the file")) from None
+        finally:
+            sys.path.remove(folder)
+
+    classes = _defined_functions(module)
+    if not classes:
+        raise UserCodeError(
+            Problem(
+                "no_function",
+                f"{path}: defines no torch.autograd.Function",
+                hint="define a class that inherits from torch.autograd.Function, with static forward and backward methods",
+            )
+        )
+    explore = getattr(module, "EXPLORE", {}) or {}
+    where = explore_lines(source)
+    explore_location = Location(path, where.get("", 0))
+    if not isinstance(explore, dict):
+        raise UserCodeError(Problem("options", f"{explore_location}: EXPLORE must be a dict keyed by class name", location=explore_location))
+    names = [cls.__name__ for cls in classes]
+    for key in explore:
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            captured.warnings.append(
+                f"{path}:{where.get(key, where.get('', 0))}: EXPLORE names {key!r}, which is not a Function in this file"
+                + (f"; did you mean {close[0]!r}?" if close else "")
+            )
+
+    specs = []
+    for cls in classes:
+        uses_setup_context = cls.setup_context is not Function.setup_context
+        arg_names = _forward_arguments(cls, uses_setup_context)
+        option_location = Location(path, where.get(cls.__name__, where.get("", 0)))
+        options = parse_options(cls.__name__, explore.get(cls.__name__), arg_names, option_location)
+        specs.append(FunctionSpec(cls, path, _class_line(cls, lines), arg_names, uses_setup_context, options))
+    return LoadedFile(path, module, specs, captured)
+
+

@@ -1,0 +1,156 @@
+"""The per-Function ``EXPLORE`` options of a function file, validated, with defaults."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from gradlab.core.problems import UserCodeError
+from gradlab.core.results import Location, Problem
+
+DEFAULT_DOMAIN = (-5.0, 5.0)
+DEFAULT_FIXED = 1.0
+KNOWN_OPTIONS = ("domain", "sweep", "fixed", "inputs", "compare", "elementwise")
+
+
+@dataclass
+class ExploreOptions:
+    """Options of one Function; every one has a default (see DESIGN.md)."""
+
+    domain: tuple[float, float] = DEFAULT_DOMAIN
+    sweep: int = 0
+    fixed: list[float] = field(default_factory=list)
+    inputs: Callable | None = None
+    compare: dict[str, Callable] = field(default_factory=dict)
+    elementwise: bool = True
+
+
+def explore_lines(source: str) -> dict[str, int]:
+    """Line numbers in ``source`` of ``EXPLORE`` itself (key ``""``) and of each of its keys."""
+    lines: dict[str, int] = {}
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return lines
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if not any(isinstance(t, ast.Name) and t.id == "EXPLORE" for t in targets):
+            continue
+        lines[""] = node.lineno
+        if isinstance(node.value, ast.Dict):
+            for key in node.value.keys:
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    lines[key.value] = key.lineno
+    return lines
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(choices)}"
+
+
+class _Parser:
+    """Validates one Function's raw options; each error names the file and line."""
+
+    def __init__(self, name: str, arg_names: list[str], where: Location) -> None:
+        self.name = name
+        self.arg_names = arg_names
+        self.where = where
+
+    def fail(self, what: str, hint: str) -> UserCodeError:
+        return UserCodeError(
+            Problem(
+                kind="options",
+                message=f"{self.where}: EXPLORE[{self.name!r}]: {what}",
+                location=self.where,
+                hint=hint,
+            )
+        )
+
+    def domain(self, value) -> tuple[float, float]:
+        try:
+            lo, hi = (float(v) for v in value)
+        except (TypeError, ValueError):
+            raise self.fail(f"'domain' must be two numbers, got {value!r}", "write e.g. \"domain\": (-5.0, 5.0)") from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise self.fail(f"'domain' must be finite with low < high, got {value!r}", "write e.g. \"domain\": (-5.0, 5.0)")
+        return lo, hi
+
+    def sweep(self, value) -> int:
+        n = len(self.arg_names)
+        if isinstance(value, str) and value in self.arg_names:
+            return self.arg_names.index(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < max(n, 1):
+            raise self.fail(
+                f"'sweep' must be an argument index 0..{n - 1} or name, got {value!r}",
+                f"forward's arguments are {', '.join(self.arg_names)}",
+            )
+        return value
+
+    def fixed(self, value) -> list[float]:
+        fixed = [DEFAULT_FIXED] * len(self.arg_names)
+        if isinstance(value, Mapping):
+            for key, v in value.items():
+                if key not in self.arg_names:
+                    raise self.fail(f"'fixed' names {key!r}, which is not an argument of forward", _suggest(str(key), self.arg_names))
+                fixed[self.arg_names.index(key)] = self._number("fixed", v)
+            return fixed
+        if isinstance(value, (int, float)):
+            return [float(value)] * len(self.arg_names)
+        values = list(value)
+        if len(values) != len(self.arg_names):
+            raise self.fail(
+                f"'fixed' has {len(values)} values for {len(self.arg_names)} arguments",
+                f"give one value per forward argument ({', '.join(self.arg_names)}); the swept one is ignored",
+            )
+        return [self._number("fixed", v) for v in values]
+
+    def _number(self, option: str, value) -> float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise self.fail(f"{option!r} values must be numbers, got {value!r}", "use plain floats") from None
+
+    def compare(self, value) -> dict[str, Callable]:
+        if not isinstance(value, Mapping) or not all(callable(f) for f in value.values()):
+            raise self.fail("'compare' must map names to callables", "write e.g. \"compare\": {\"builtin\": torch.sigmoid}")
+        return {str(k): f for k, f in value.items()}
+
+    def inputs(self, value) -> Callable:
+        if not callable(value):
+            raise self.fail("'inputs' must be a callable (shape, dtype, device) -> tuple", "write e.g. \"inputs\": lambda shape, dtype, device: (torch.randn(shape, dtype=dtype, device=device),)")
+        return value
+
+
+def parse_options(name: str, raw, arg_names: list[str], where: Location) -> ExploreOptions:
+    """Validate ``EXPLORE[name]`` and fill in the defaults.
+
+    Raises
+    ------
+    UserCodeError
+        With a Problem of kind ``"options"`` naming ``where``.
+    """
+    parser = _Parser(name, arg_names, where)
+    raw = {} if raw is None else raw
+    if not isinstance(raw, Mapping):
+        raise parser.fail(f"expected a dict of options, got {type(raw).__name__}", f"options are {', '.join(KNOWN_OPTIONS)}")
+    for key in raw:
+        if key not in KNOWN_OPTIONS:
+            raise parser.fail(f"unknown option {key!r}", _suggest(str(key), KNOWN_OPTIONS))
+    options = ExploreOptions(fixed=[DEFAULT_FIXED] * len(arg_names))
+    if "domain" in raw:
+        options.domain = parser.domain(raw["domain"])
+    if "sweep" in raw:
+        options.sweep = parser.sweep(raw["sweep"])
+    if "fixed" in raw:
+        options.fixed = parser.fixed(raw["fixed"])
+    if "compare" in raw:
+        options.compare = parser.compare(raw["compare"])
+    if "inputs" in raw:
+        options.inputs = parser.inputs(raw["inputs"])
+    if "elementwise" in raw:
+        options.elementwise = bool(raw["elementwise"])
+    return options

@@ -1,0 +1,228 @@
+"""Plain dataclasses that cross the process boundary: numbers, strings, numpy arrays.
+
+Nothing here imports torch or Qt, so both the engine and the GUI can use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in the user's code."""
+
+    filename: str
+    lineno: int
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno}"
+
+
+@dataclass
+class Problem:
+    """Something the user can act on: what went wrong, where, and how to fix it.
+
+    Attributes
+    ----------
+    kind : str
+        One of ``"syntax"``, ``"load"``, ``"no_function"``, ``"options"``,
+        ``"forward"``, ``"backward"``, ``"timeout"``, ``"crash"``,
+        ``"cancelled"``, ``"internal"``.
+    message : str
+        One line, naming the file and line where there is one.
+    location : Location or None
+        The innermost frame in the user's file.
+    detail : str
+        Python's or PyTorch's own message, untouched.
+    hint : str
+        A sentence on how to fix it, or ``""``.
+    traceback : str
+        The formatted traceback, for a "Details" view.
+    """
+
+    kind: str
+    message: str
+    location: Location | None = None
+    detail: str = ""
+    hint: str = ""
+    traceback: str = ""
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.detail and self.detail not in text:
+            text += f"\n  {self.detail}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+@dataclass
+class Captured:
+    """What user code printed and warned while it ran."""
+
+    stdout: str = ""
+    warnings: list[str] = field(default_factory=list)
+    dropped_chars: int = 0
+
+    def merged(self, other: Captured) -> Captured:
+        """Return the concatenation of two captures."""
+        return Captured(
+            self.stdout + other.stdout,
+            self.warnings + [w for w in other.warnings if w not in self.warnings],
+            self.dropped_chars + other.dropped_chars,
+        )
+
+
+@dataclass
+class FunctionInfo:
+    """One explorable Function of a file and its options, as plain values."""
+
+    name: str
+    lineno: int
+    description: str
+    arg_names: list[str]
+    uses_setup_context: bool
+    domain: tuple[float, float]
+    sweep: int
+    fixed: list[float]
+    elementwise: bool
+    compare: list[str]
+    has_inputs: bool
+
+
+@dataclass
+class FileInfo:
+    """A loaded function file: its description and its Functions."""
+
+    path: str
+    description: str
+    functions: list[FunctionInfo]
+    captured: Captured = field(default_factory=Captured)
+
+
+@dataclass
+class Curve:
+    """f, f' and f'' of one implementation over the grid; ``None`` where unavailable.
+
+    ``df_note`` / ``d2f_note`` say why a derivative is missing.
+    """
+
+    label: str
+    f: np.ndarray | None
+    df: np.ndarray | None = None
+    d2f: np.ndarray | None = None
+    df_note: str = ""
+    d2f_note: str = ""
+
+
+@dataclass
+class Residual:
+    """Hand-written derivative minus a reference, and its worst point."""
+
+    order: int
+    reference: str
+    values: np.ndarray
+    max_abs: float
+    at: float
+
+    @property
+    def label(self) -> str:
+        prime = "\u2032" if self.order == 1 else "\u2033"
+        return f"f{prime} \u2212 {self.reference}"
+
+
+@dataclass
+class CurveSet:
+    """Everything the plots show for one Function.
+
+    Attributes
+    ----------
+    function : str
+        The Function's class name.
+    parameter : str
+        What ``x`` is: the swept argument's name, or a line parameter.
+    x : numpy.ndarray
+        The grid.
+    hand_written : Curve
+        f from ``apply``, f' from the hand-written backward, f'' from its
+        double backward.
+    references : list of Curve
+        Autograd of forward, finite differences, then each ``compare`` entry.
+    residuals : list of Residual
+        Hand-written minus each reference that has the derivative.
+    notes : list of str
+        Things the user should know (non-finite points, multiple outputs...).
+    """
+
+    function: str
+    parameter: str
+    x: np.ndarray
+    hand_written: Curve
+    references: list[Curve]
+    residuals: list[Residual]
+    notes: list[str] = field(default_factory=list)
+    captured: Captured = field(default_factory=Captured)
+
+    def reference(self, label: str) -> Curve:
+        """Return the reference curve called ``label``."""
+        for curve in self.references:
+            if curve.label == label:
+                return curve
+        raise KeyError(label)
+
+
+@dataclass
+class CheckResult:
+    """The verdict of one check (``gradcheck`` or ``gradgradcheck``).
+
+    ``passed`` is ``None`` when the check could not run at all (``message``
+    says why, e.g. a ``once_differentiable`` backward for gradgradcheck).
+    """
+
+    name: str
+    passed: bool | None
+    message: str
+    max_abs_error: float | None = None
+    max_rel_error: float | None = None
+    worst_element: str = ""
+    hint: str = ""
+
+
+@dataclass
+class FunctionChecks:
+    """Both checks of one Function, with what its code printed and warned."""
+
+    function: str
+    gradcheck: CheckResult
+    gradgradcheck: CheckResult
+    captured: Captured = field(default_factory=Captured)
+
+
+@dataclass
+class CallStyles:
+    """The tutorial's two ways of calling a Function, on the same inputs.
+
+    Attributes
+    ----------
+    arg_names : list of str
+    inputs : list of numpy.ndarray or None
+        Each forward argument (None where it is not a tensor).
+    requires_grad : list of bool
+    output : numpy.ndarray
+    grads : list of numpy.ndarray or None
+        ``apply`` then ``output.backward()``: each input's ``.grad``.
+    raw_backward : list of numpy.ndarray or None
+        ``output.grad_fn.apply(ones)``: the tuple backward returns.
+    """
+
+    function: str
+    arg_names: list[str]
+    inputs: list[np.ndarray | None]
+    requires_grad: list[bool]
+    output: np.ndarray
+    grads: list[np.ndarray | None]
+    raw_backward: list[np.ndarray | None]
+    captured: Captured = field(default_factory=Captured)

@@ -1,0 +1,12 @@
+"""The engine: gradlab's core running in a child process, behind a pipe.
+
+User code can loop forever, allocate too much or crash its interpreter; the
+client side (:class:`~gradlab.engine.client.Engine`) times requests out,
+cancels them, and restarts a dead or stuck process.  This package module
+imports no torch; only the child does.
+"""
+
+from gradlab.engine.client import Engine, EngineError
+from gradlab.engine.protocol import CallsRequest, CheckRequest, CurvesRequest, LoadRequest, Source
+
+__all__ = ["Engine", "EngineError", "Source", "LoadRequest", "CurvesRequest", "CheckRequest", "CallsRequest"]

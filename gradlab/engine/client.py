@@ -1,0 +1,257 @@
+"""The client side of an engine process: start it, send requests, time out, cancel, restart.
+
+Imports no torch: the GUI and the CLI use this module in their own process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import re
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+
+from gradlab.core.results import Location, Problem
+
+#: Seconds a request may run before the engine is stopped and restarted.
+DEFAULT_TIMEOUT = 30.0
+#: Seconds the engine may take to start (it imports torch).
+STARTUP_TIMEOUT = 120.0
+_POLL = 0.05
+_TRACE_LINE = re.compile(r'File "(?P<file>.*)", line (?P<line>\d+) in (?P<func>\S+)')
+
+
+class EngineError(Exception):
+    """A request that did not produce a result; ``problem`` says why and where."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def user_location(trace: str, filename: str | None) -> Location | None:
+    """The most recent frame in ``filename`` of a faulthandler dump (most recent call first)."""
+    if not filename:
+        return None
+    for match in _TRACE_LINE.finditer(trace):
+        if _same_file(match["file"], filename):
+            return Location(filename, int(match["line"]))
+    return None
+
+
+def _relevant_trace(trace: str) -> str:
+    """A faulthandler dump without the frames of gradlab's engine and multiprocessing."""
+    skip = (f"{os.sep}gradlab{os.sep}", f"{os.sep}multiprocessing{os.sep}", '"<string>"')
+    kept = [line for line in trace.strip().splitlines() if not (line.lstrip().startswith("File ") and any(s in line for s in skip))]
+    return "\n".join(line for line in kept if not line.startswith("Extension modules")).strip()
+
+
+def _signal_name(exitcode: int | None) -> str:
+    if exitcode is None or exitcode >= 0:
+        return f"exit code {exitcode}"
+    try:
+        return signal.Signals(-exitcode).name
+    except ValueError:
+        return f"signal {-exitcode}"
+
+
+class Engine:
+    """One engine process, used by one thread at a time; ``cancel`` may come from any thread.
+
+    Parameters
+    ----------
+    timeout : float
+        Default per-request timeout in seconds.
+    on_state : callable, optional
+        Called with ``"starting"``, ``"ready"``, ``"busy"``, ``"restarted"``
+        or ``"stopped"`` as the state changes (from the requesting thread).
+    """
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, on_state: Callable[[str], None] | None = None) -> None:
+        self.timeout = timeout
+        self.info = None
+        self._on_state = on_state or (lambda state: None)
+        self._context = multiprocessing.get_context("spawn")
+        self._process = None
+        self._conn = None
+        self._trace_path = ""
+        self._ready = False
+        self._ids = itertools.count(1)
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self) -> None:
+        """Start the process without waiting for it to import torch."""
+        if self._process is not None and self._process.is_alive():
+            return
+        from gradlab.engine.worker import serve
+
+        handle, self._trace_path = tempfile.mkstemp(prefix="gradlab-engine-", suffix=".trace")
+        os.close(handle)
+        parent, child = self._context.Pipe()
+        self._process = self._context.Process(target=serve, args=(child, self._trace_path), daemon=True, name="gradlab-engine")
+        self._process.start()
+        child.close()
+        self._conn = parent
+        self._ready = False
+        self._on_state("starting")
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def is_alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def _kill(self) -> str:
+        """Stop the process; return its faulthandler trace."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.is_alive():
+                process.kill()
+            process.join(5)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        trace = ""
+        if self._trace_path:
+            try:
+                with open(self._trace_path, encoding="utf-8", errors="replace") as handle:
+                    trace = handle.read()
+                os.unlink(self._trace_path)
+            except OSError:
+                pass
+            self._trace_path = ""
+        return trace
+
+    def restart(self) -> None:
+        """Kill the process and start a fresh one."""
+        self._kill()
+        self.start()
+        self._on_state("restarted")
+
+    def close(self) -> None:
+        """Stop the process for good (it is restarted by the next request)."""
+        if self._conn is not None and self.is_alive():
+            try:
+                self._conn.send(None)
+                self._process.join(2)
+            except OSError:
+                pass
+        self._kill()
+        self._on_state("stopped")
+
+    def cancel(self) -> None:
+        """Stop the running request (the process is restarted); safe from any thread."""
+        self._cancel.set()
+
+    # -- requests --------------------------------------------------------
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._ready:
+            try:
+                message = self._conn.recv() if self._conn.poll(_POLL) else None
+            except (EOFError, OSError):
+                message = None
+                self._process.join(1)
+            if message is not None:
+                tag, info = message
+                if tag == "ready":
+                    self.info, self._ready = info, True
+                    self._on_state("ready")
+            elif not self._process.is_alive():
+                exitcode = self._process.exitcode
+                trace = self._kill()
+                raise EngineError(Problem("crash", f"the engine process failed to start ({_signal_name(exitcode)})", detail=trace))
+            elif self._cancel.is_set():
+                self._cancel.clear()
+                raise EngineError(Problem("cancelled", "cancelled while the engine was starting"))
+            elif time.monotonic() > deadline:
+                self._kill()
+                raise EngineError(Problem("timeout", f"the engine did not start within {STARTUP_TIMEOUT:.0f} s"))
+
+    def request(self, request, timeout: float | None = None):
+        """Send ``request`` and wait for its result.
+
+        Raises
+        ------
+        EngineError
+            With a :class:`Problem`: the user's code raised (kind from the
+            core), it ran past ``timeout`` (``"timeout"``), its process died
+            (``"crash"``), or :meth:`cancel` was called (``"cancelled"``).  After
+            a timeout, crash or cancel the process has been restarted.
+        """
+        timeout = self.timeout if timeout is None else timeout
+        with self._lock:
+            self._cancel.clear()
+            self.start()
+            self._wait_ready()
+            request_id = next(self._ids)
+            self._conn.send((request_id, request))
+            self._on_state("busy")
+            deadline = time.monotonic() + timeout
+            filename = getattr(getattr(request, "source", None), "path", None)
+            while True:
+                try:
+                    has_reply = self._conn.poll(_POLL)
+                    reply = self._conn.recv() if has_reply else None
+                except (EOFError, OSError):
+                    has_reply, reply = False, None
+                if reply is not None:
+                    reply_id, status, value = reply
+                    if reply_id != request_id:
+                        continue  # a late answer to a request that was given up on
+                    self._on_state("ready")
+                    if status == "ok":
+                        return value
+                    raise EngineError(value)
+                if not self._process.is_alive():
+                    raise EngineError(self._after_crash(request, filename))
+                if self._cancel.is_set():
+                    self._cancel.clear()
+                    raise EngineError(self._stop_stuck(request, filename, "cancelled", "was cancelled"))
+                if time.monotonic() > deadline:
+                    raise EngineError(self._stop_stuck(request, filename, "timeout", f"did not finish within {timeout:g} s"))
+
+    def _after_crash(self, request, filename: str | None) -> Problem:
+        exitcode = self._process.exitcode
+        trace = self._kill()
+        location = user_location(trace, filename)
+        where = f"{location}: " if location else (f"{filename}: " if filename else "")
+        self.start()
+        self._on_state("restarted")
+        return Problem(
+            "crash",
+            f"{where}the engine process died ({_signal_name(exitcode)}) while {request.describe()}; it has been restarted",
+            location=location,
+            detail=_relevant_trace(trace),
+            hint="the code killed its Python interpreter (os.abort, a segfault in native code, running out of memory)",
+        )
+
+    def _stop_stuck(self, request, filename: str | None, kind: str, what: str) -> Problem:
+        if hasattr(signal, "SIGUSR1") and self.is_alive():
+            os.kill(self._process.pid, signal.SIGUSR1)  # faulthandler dumps the stacks
+            time.sleep(0.2)
+        trace = self._kill()
+        location = user_location(trace, filename)
+        where = f"{location}: " if location else (f"{filename}: " if filename else "")
+        self.start()
+        self._on_state("restarted")
+        hint = "look for a loop that never ends at that line" if kind == "timeout" and location else ""
+        return Problem(kind, f"{where}{request.describe()} {what}; the engine was restarted", location=location, detail=_relevant_trace(trace), hint=hint)
+
+    def __enter__(self) -> Engine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

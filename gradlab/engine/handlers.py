@@ -1,0 +1,57 @@
+"""Engine-side dispatch: one core call per request type.  Runs in the child process only."""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+
+from gradlab.core.calls import call_styles
+from gradlab.core.checks import run_checks
+from gradlab.core.curves import compute_curves
+from gradlab.core.loading import load_function_file
+from gradlab.engine.protocol import CallsRequest, CheckRequest, CurvesRequest, EngineInfo, LoadRequest
+
+
+def _load(source):
+    return load_function_file(source.path, source.text)
+
+
+def _function(request):
+    return _load(request.source).function(request.function)
+
+
+def engine_info() -> EngineInfo:
+    """Describe the torch this engine runs."""
+    devices = ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    return EngineInfo(str(torch.__version__), sys.version.split()[0], torch.get_num_threads(), devices)  # str: TorchVersion would import torch on unpickling
+
+
+def handle(request):
+    """Answer one request with a result dataclass; user errors raise UserCodeError."""
+    if isinstance(request, LoadRequest):
+        return _load(request.source).info()
+    if isinstance(request, CurvesRequest):
+        return compute_curves(
+            _function(request),
+            domain=request.domain,
+            points=request.points,
+            sweep=request.sweep,
+            fixed=request.fixed,
+            eps=request.eps,
+        )
+    if isinstance(request, CheckRequest):
+        return run_checks(
+            _function(request),
+            eps=request.eps,
+            atol=request.atol,
+            rtol=request.rtol,
+            dtype=getattr(torch, request.dtype),
+            shape=tuple(request.shape),
+            seed=request.seed,
+            fast_mode=request.fast_mode,
+            nondet_tol=request.nondet_tol,
+        )
+    if isinstance(request, CallsRequest):
+        return call_styles(_function(request), values=request.values, requires_grad=request.requires_grad)
+    raise TypeError(f"unknown request {type(request).__name__}")

@@ -1,0 +1,59 @@
+"""The engine process's main loop: receive a request, answer it, repeat.
+
+``faulthandler`` writes every thread's stack to a trace file when the process
+crashes, and on SIGUSR1 (POSIX) when the client is about to stop a stuck
+request, so the client can say where the user's code was.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import signal
+import sys
+import traceback
+
+
+def serve(conn, trace_path: str) -> None:
+    """Serve requests from ``conn`` until it closes or a ``None`` request arrives."""
+    trace_file = open(trace_path, "w")  # noqa: SIM115 - lives as long as the process
+    faulthandler.enable(file=trace_file, all_threads=True)
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, file=trace_file, all_threads=True)
+    # Output that escapes capture (C extensions, stray prints) goes to stderr,
+    # never to the parent's stdout, where `gradlab check --json` writes.
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    from gradlab.core.problems import UserCodeError
+    from gradlab.core.results import Problem
+    from gradlab.engine.handlers import engine_info, handle
+
+    conn.send(("ready", engine_info()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break
+        if message is None:
+            break
+        request_id, request = message
+        try:
+            reply = (request_id, "ok", handle(request))
+        except UserCodeError as exc:
+            reply = (request_id, "problem", exc.problem)
+        except Exception as exc:  # noqa: BLE001 - report, never die silently
+            reply = (
+                request_id,
+                "problem",
+                Problem(
+                    "internal",
+                    f"gradlab failed while {request.describe()}: {type(exc).__name__}: {exc}",
+                    detail=str(exc),
+                    traceback="".join(traceback.format_exception(exc)),
+                ),
+            )
+        try:
+            conn.send(reply)
+        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+            conn.send((request_id, "problem", Problem("internal", f"gradlab could not send its answer: {exc}")))

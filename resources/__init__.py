@@ -1,0 +1,1 @@
+"""gradlab's packaged resources: built-in function files (``functions/``) and icons."""

@@ -1,0 +1,128 @@
+"""gradcheck / gradgradcheck reports: PyTorch's verdicts, with errors, locations and hints."""
+
+import contextlib
+import io
+import warnings
+
+import pytest
+import torch
+
+from gradlab.core.checks import run_checks
+from gradlab.core.invoke import apply_function, make_inputs
+from gradlab.core.loading import load_function_file
+from gradlab.core.problems import UserCodeError
+from tests.helpers import BUILTIN_FILES, builtin, data
+
+
+def checks_of(path, **kwargs):
+    return run_checks(load_function_file(path).functions[0], **kwargs)
+
+
+@pytest.mark.parametrize("eps", [1e-3, 1e-6])
+def test_sigmoid_passes_at_the_tutorials_eps_and_the_default(eps):
+    checks = checks_of(builtin("sigmoid.py"), eps=eps)
+    assert checks.gradcheck.passed is True
+    assert checks.gradgradcheck.passed is True
+    assert checks.gradcheck.max_abs_error < 1e-6
+    assert checks.gradcheck.worst_element.startswith("x[")
+
+
+def _direct_verdict(check, fn, inputs, **kwargs):
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")  # the legacy example's deprecation warning
+        try:
+            return check(fn, inputs, **kwargs)
+        except Exception:  # noqa: BLE001 - any error is a failed verdict
+            return False
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda p: p.stem)
+def test_verdicts_agree_with_calling_pytorch_directly(path):
+    spec = load_function_file(str(path)).functions[0]
+    report = run_checks(spec)
+    inputs = make_inputs(spec)
+    fn = apply_function(spec)
+    assert report.gradcheck.passed == _direct_verdict(torch.autograd.gradcheck, fn, inputs)
+    direct_gradgrad = _direct_verdict(torch.autograd.gradgradcheck, fn, inputs)
+    if report.gradgradcheck.passed is None:
+        assert "once_differentiable" in report.gradgradcheck.message
+        assert direct_gradgrad is False, "PyTorch cannot verify it either"
+    else:
+        assert report.gradgradcheck.passed == direct_gradgrad
+
+
+def test_each_builtin_checks_as_its_docstring_says():
+    for path in BUILTIN_FILES:
+        report = checks_of(str(path))
+        if "wrong" in path.stem:
+            assert report.gradcheck.passed is False, path
+        else:
+            assert report.gradcheck.passed is True, path
+        expected_gradgrad = None if "once_differentiable" in path.stem else ("wrong" not in path.stem)
+        assert report.gradgradcheck.passed is expected_gradgrad, path
+
+
+def test_a_wrong_backward_fails_with_pytorchs_message_and_the_worst_element():
+    report = checks_of(builtin("wrong_backward_sigmoid.py"))
+    assert report.gradcheck.passed is False
+    assert "Jacobian mismatch" in report.gradcheck.message
+    assert report.gradcheck.max_abs_error > 0.1
+    assert report.gradcheck.worst_element.startswith("x[")
+    assert report.gradcheck.hint
+
+
+def test_wrong_number_of_gradients_fails_with_a_plain_hint():
+    report = checks_of(data("wrong_count.py"))
+    assert report.gradcheck.passed is False
+    assert "incorrect number of gradients (expected 2, got 1)" in report.gradcheck.message
+    assert report.gradcheck.hint.startswith("backward returned 1 gradient for 2 inputs: return one per forward argument")
+    assert "wrong_count.py:11" in report.gradcheck.message, "points at backward's definition"
+
+
+def test_wrong_gradient_shape_fails_with_a_plain_hint():
+    report = checks_of(data("wrong_shape.py"))
+    assert report.gradcheck.passed is False
+    assert "invalid gradient at index 0" in report.gradcheck.message
+    assert "must have its input's shape" in report.gradcheck.hint
+
+
+def test_once_differentiable_reports_double_backward_not_supported_and_why():
+    report = checks_of(builtin("cube_once_differentiable.py"))
+    assert report.gradcheck.passed is True
+    assert report.gradgradcheck.passed is None
+    assert "not supported" in report.gradgradcheck.message
+    assert "once_differentiable" in report.gradgradcheck.message
+
+
+def test_a_detaching_backward_fails_gradgradcheck_with_a_hint():
+    report = checks_of(data("detaching_backward.py"))
+    assert report.gradcheck.passed is True
+    assert report.gradgradcheck.passed is False
+    assert "detached" in report.gradgradcheck.hint
+
+
+def test_forward_errors_make_the_function_unusable():
+    with pytest.raises(UserCodeError) as info:
+        checks_of(data("raises_in_forward.py"))
+    assert info.value.problem.kind == "forward"
+    assert "raises_in_forward.py:9" in info.value.problem.message
+
+
+def test_nan_outputs_are_warned_about():
+    report = checks_of(data("produces_nan.py"))
+    assert report.gradcheck.passed is False
+    assert any("NaN or inf" in w for w in report.captured.warnings)
+    assert "NaN" in report.gradcheck.hint
+
+
+def test_float32_carries_pytorchs_own_warning():
+    report = checks_of(builtin("sigmoid.py"), eps=1e-3, atol=1e-3, dtype=torch.float32)
+    assert any("double precision" in w for w in report.captured.warnings)
+
+
+def test_printed_megabytes_are_capped_with_a_note():
+    report = checks_of(data("prints_a_lot.py"))
+    assert report.gradcheck.passed is True
+    assert len(report.captured.stdout) < 100_000
+    assert report.captured.dropped_chars > 1_000_000
+    assert "more characters of output dropped" in report.captured.stdout

@@ -1,0 +1,142 @@
+"""Curves: f, f′, f″ from the hand-written backward against autograd-of-forward and finite differences."""
+
+import numpy as np
+import pytest
+
+from gradlab.core.curves import compute_curves
+from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, FINITE_DIFFERENCES
+from gradlab.core.loading import load_function_file
+from gradlab.core.problems import UserCodeError
+from tests.helpers import BUILTIN_FILES, builtin, data
+
+
+def curves_of(path, **kwargs):
+    return compute_curves(load_function_file(path).functions[0], **kwargs)
+
+
+def at(curves, values, x):
+    return float(values[int(np.argmin(np.abs(curves.x - x)))])
+
+
+def test_square_gives_the_tutorials_numbers_at_5():
+    curves = curves_of(builtin("square.py"), domain=(0.0, 10.0), points=101)
+    assert at(curves, curves.hand_written.f, 5.0) == 25.0
+    assert at(curves, curves.hand_written.df, 5.0) == 10.0
+    assert at(curves, curves.hand_written.d2f, 5.0) == 2.0
+    autograd = curves.reference(AUTOGRAD_OF_FORWARD)
+    assert at(curves, autograd.df, 5.0) == 10.0 and at(curves, autograd.d2f, 5.0) == 2.0
+    fd = curves.reference(FINITE_DIFFERENCES)
+    assert at(curves, fd.df, 5.0) == pytest.approx(10.0, rel=1e-8)
+    assert at(curves, fd.d2f, 5.0) == pytest.approx(2.0, rel=1e-5)
+
+
+@pytest.mark.parametrize("path", [p for p in BUILTIN_FILES if "wrong" not in p.stem], ids=lambda p: p.stem)
+def test_correct_builtins_agree_with_both_references(path):
+    curves = curves_of(str(path), points=200)  # even: no grid point on relu's kink at 0
+    assert np.all(np.isfinite(curves.hand_written.f))
+    assert np.all(np.isfinite(curves.hand_written.df))
+    first_order = {r.reference: r for r in curves.residuals if r.order == 1}
+    assert first_order[AUTOGRAD_OF_FORWARD].max_abs < 1e-9
+    assert first_order[FINITE_DIFFERENCES].max_abs < 1e-4
+
+
+def test_a_wrong_backward_shows_a_residual_and_where_it_is_largest():
+    curves = curves_of(builtin("wrong_backward_sigmoid.py"), points=1001)
+    residual = next(r for r in curves.residuals if r.order == 1 and r.reference == AUTOGRAD_OF_FORWARD)
+    assert residual.max_abs > 0.5
+    assert residual.label == "f\u2032 \u2212 autograd of forward"
+    worst = int(np.argmax(np.abs(residual.values)))
+    assert residual.at == curves.x[worst]
+
+
+def test_compare_entries_become_references():
+    curves = curves_of(builtin("sigmoid.py"), points=101)
+    builtin_op = curves.reference("torch.sigmoid")
+    np.testing.assert_allclose(builtin_op.f, curves.hand_written.f, atol=1e-12)
+    np.testing.assert_allclose(builtin_op.df, curves.hand_written.df, atol=1e-12)
+
+
+def test_once_differentiable_reports_f2_unsupported_with_pytorchs_reason():
+    curves = curves_of(builtin("cube_once_differentiable.py"), points=51)
+    assert curves.hand_written.df is not None
+    assert curves.hand_written.d2f is None
+    assert "once_differentiable" in curves.hand_written.d2f_note
+    assert curves.reference(AUTOGRAD_OF_FORWARD).d2f is not None, "the reference still has f''"
+
+
+def test_a_detaching_backward_reports_f2_unsupported_not_zeros():
+    curves = curves_of(data("detaching_backward.py"), points=51)
+    assert curves.hand_written.d2f is None
+    assert "detached" in curves.hand_written.d2f_note
+
+
+def test_setup_context_style_has_all_three_curves():
+    curves = curves_of(builtin("exp_setup_context.py"), points=51)
+    np.testing.assert_allclose(curves.hand_written.d2f, np.exp(curves.x), rtol=1e-12)
+
+
+def test_sweep_and_fixed_arguments_of_multiply_add():
+    spec = load_function_file(builtin("multiply_add.py")).functions[0]
+    by_x = compute_curves(spec, sweep=1, fixed=(0.5, 0.0, 0.25), domain=(-1.0, 1.0), points=5)
+    np.testing.assert_allclose(by_x.hand_written.f, 0.5 * by_x.x + 0.25)
+    np.testing.assert_allclose(by_x.hand_written.df, 0.5)
+    assert by_x.parameter == "x"
+    by_w = compute_curves(spec, sweep=0, fixed=(0.0, 2.0, 1.0), domain=(-1.0, 1.0), points=5)
+    np.testing.assert_allclose(by_w.hand_written.df, 2.0)
+    assert "type in forward" in by_w.captured.stdout, "the tutorial's prints are captured"
+    assert any("saved_variables" in w for w in by_w.captured.warnings)
+
+
+def test_non_elementwise_functions_follow_a_line_and_show_directional_derivatives():
+    curves = curves_of(builtin("linear_layer.py"), points=21)
+    assert curves.parameter.startswith("t")
+    fd = curves.reference(FINITE_DIFFERENCES)
+    np.testing.assert_allclose(curves.hand_written.df, fd.df, atol=1e-6)
+    np.testing.assert_allclose(curves.hand_written.d2f, 0.0, atol=1e-12)  # linear along any line
+
+
+def test_nan_points_are_reported_as_gaps():
+    curves = curves_of(data("produces_nan.py"), points=101)
+    assert np.isnan(curves.hand_written.f[0])
+    assert any("not finite" in note and "of 101 points" in note for note in curves.notes)
+
+
+def test_forward_errors_name_the_line():
+    with pytest.raises(UserCodeError) as info:
+        curves_of(data("raises_in_forward.py"), points=11)
+    assert info.value.problem.kind == "forward"
+    assert info.value.problem.location.lineno == 9
+    assert "forward is not written yet" in info.value.problem.message
+
+
+def test_a_backward_with_the_wrong_count_is_a_note_on_the_curve():
+    curves = curves_of(data("wrong_count.py"), points=11)
+    assert curves.hand_written.df is None
+    assert "incorrect number of gradients" in curves.hand_written.df_note
+    assert curves.reference(AUTOGRAD_OF_FORWARD).df is not None
+
+
+def test_curves_are_one_batched_call_not_a_loop_over_points(tmp_path):
+    counter = tmp_path / "counted.py"
+    counter.write_text(
+        '"""Counts forward calls."""\n'
+        "from torch.autograd import Function\n"
+        "CALLS = []\n"
+        "class Counted(Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        CALLS.append(x.numel())\n"
+        "        ctx.save_for_backward(x)\n"
+        "        return x * x\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, g):\n"
+        "        (x,) = ctx.saved_tensors\n"
+        "        return 2 * x * g\n",
+        encoding="utf-8",
+    )
+    for points in (11, 10_001):
+        loaded = load_function_file(str(counter))
+        compute_curves(loaded.functions[0], points=points)
+        calls = loaded.module.CALLS
+        assert all(n == points for n in calls)
+        assert len(calls) <= 8, f"{len(calls)} forward calls for {points} points"

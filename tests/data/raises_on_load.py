@@ -1,0 +1,4 @@
+"""A file that raises while loading."""
+import torch
+
+SCALE = 1 / 0
