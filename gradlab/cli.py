@@ -9,14 +9,14 @@ Exit status: 0 all checks passed; 1 a check failed; 2 the file could not be used
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
 import sys
 from dataclasses import asdict
 
-from gradlab.core.results import CheckResult, CurveSet, FunctionChecks, Problem
+from gradlab.core.curve_table import write_csv
+from gradlab.core.results import CheckResult, FunctionChecks, Problem
 from gradlab.engine import CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -155,32 +155,6 @@ def _json_default(value):
 
 
 # -- plot -----------------------------------------------------------------
-def _slug(label: str) -> str:
-    return {"autograd of forward": "autograd", "finite differences": "fd"}.get(label, label.replace(" ", "_"))
-
-
-def curve_columns(curves: CurveSet) -> list[tuple[str, object]]:
-    """The CSV columns: ``x,f,df,d2f`` (hand-written), then each reference, then residuals."""
-    hand = curves.hand_written
-    columns = [("x", curves.x), ("f", hand.f), ("df", hand.df), ("d2f", hand.d2f)]
-    for reference in curves.references:
-        slug = _slug(reference.label)
-        columns += [(f"{slug}_f", reference.f), (f"{slug}_df", reference.df), (f"{slug}_d2f", reference.d2f)]
-    for residual in curves.residuals:
-        columns.append((f"residual_{'df' if residual.order == 1 else 'd2f'}_{_slug(residual.reference)}", residual.values))
-    return columns
-
-
-def write_csv(curves: CurveSet, path: str) -> None:
-    """Write one row per point; empty cells where a curve is unavailable."""
-    columns = curve_columns(curves)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(name for name, _ in columns)
-        for i in range(len(curves.x)):
-            writer.writerow("" if values is None else repr(float(values[i])) for _, values in columns)
-
-
 def run_plot(args: argparse.Namespace) -> int:
     """``gradlab plot``: compute the curves in the engine, write them to ``--out``."""
     extension = os.path.splitext(args.out)[1].lower()

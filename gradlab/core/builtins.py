@@ -29,3 +29,15 @@ def builtin_function_files() -> list[Path]:
 def default_example() -> Path:
     """The built-in Sigmoid, opened when no file is given."""
     return builtin_functions_dir() / DEFAULT_EXAMPLE
+
+
+def describe_file(path: str | Path) -> str:
+    """The first line of a function file's docstring, read without running the file."""
+    import ast
+
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+        doc = ast.get_docstring(ast.parse(source)) or ""
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""

@@ -17,6 +17,7 @@ from gradlab.core.capture import captured_output
 from gradlab.core.options import ExploreOptions, explore_lines, parse_options
 from gradlab.core.problems import UserCodeError, problem_from_exception
 from gradlab.core.results import Captured, FileInfo, FunctionInfo, Location, Problem
+from gradlab.core.source_text import read_source
 
 
 @dataclass
@@ -94,28 +95,6 @@ class LoadedFile:
 
     def info(self) -> FileInfo:
         return FileInfo(self.path, self.description, [s.info() for s in self.functions], self.captured)
-
-
-def read_source(path: str) -> str:
-    """Read a function file as UTF-8 text, with a clear message when that is impossible."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise UserCodeError(Problem("load", f"{path}: cannot read the file: {exc.strerror or exc}", detail=str(exc))) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UserCodeError(
-            Problem(
-                "load",
-                f"{path}:{line}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                location=Location(path, line),
-                detail=str(exc),
-                hint="save it as UTF-8, the encoding Python source files use",
-            )
-        ) from None
 
 
 def _module_name(path: str) -> str:

@@ -5,11 +5,13 @@ Imports no torch: the GUI and the CLI use this module in their own process.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
 import re
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -63,6 +65,25 @@ def _signal_name(exitcode: int | None) -> str:
         return f"signal {-exitcode}"
 
 
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Keep spawn from re-running the parent's ``__main__`` in the engine.
+
+    The engine needs only :func:`gradlab.engine.worker.serve`; re-importing the
+    caller's script would cost start-up time (a GUI script imports Qt) and
+    would run scripts that lack an ``if __name__ == "__main__"`` guard.
+    """
+    main = sys.modules.get("__main__")
+    saved = {key: main.__dict__.pop(key) for key in ("__file__", "__spec__") if main is not None and key in main.__dict__}
+    if main is not None and "__spec__" in saved:
+        main.__spec__ = None
+    try:
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
+
+
 class Engine:
     """One engine process, used by one thread at a time; ``cancel`` may come from any thread.
 
@@ -99,7 +120,8 @@ class Engine:
         os.close(handle)
         parent, child = self._context.Pipe()
         self._process = self._context.Process(target=serve, args=(child, self._trace_path), daemon=True, name="gradlab-engine")
-        self._process.start()
+        with _main_module_hidden():
+            self._process.start()
         child.close()
         self._conn = parent
         self._ready = False

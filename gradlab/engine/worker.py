@@ -29,7 +29,10 @@ def serve(conn, trace_path: str) -> None:
     from gradlab.core.results import Problem
     from gradlab.engine.handlers import engine_info, handle
 
-    conn.send(("ready", engine_info()))
+    try:
+        conn.send(("ready", engine_info()))
+    except OSError:  # the client went away while torch was importing
+        return
     while True:
         try:
             message = conn.recv()
@@ -55,5 +58,7 @@ def serve(conn, trace_path: str) -> None:
             )
         try:
             conn.send(reply)
+        except OSError:  # the client is gone
+            return
         except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
             conn.send((request_id, "problem", Problem("internal", f"gradlab could not send its answer: {exc}")))

@@ -1,0 +1,45 @@
+"""Read a function file's text: UTF-8, with a message naming the file and line.  No torch here."""
+
+from __future__ import annotations
+
+import os
+
+from gradlab.core.problems import UserCodeError
+from gradlab.core.results import Location, Problem
+
+#: Files larger than this are refused with a message rather than loaded.
+MAX_FILE_BYTES = 5_000_000
+
+
+def read_source(path: str) -> str:
+    """Read a function file as UTF-8 text.
+
+    Raises
+    ------
+    UserCodeError
+        When the file cannot be read, is too large, or is not UTF-8 (the
+        message names the line of the first bad byte).
+    """
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise UserCodeError(
+                Problem("load", f"{path}: {size / 1e6:.1f} MB is too large for a function file (limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
+            )
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise UserCodeError(Problem("load", f"{path}: cannot read the file: {exc.strerror or exc}", detail=str(exc))) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserCodeError(
+            Problem(
+                "load",
+                f"{path}:{line}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                location=Location(path, line),
+                detail=str(exc),
+                hint="save it as UTF-8, the encoding Python source files use",
+            )
+        ) from None

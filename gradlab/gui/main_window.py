@@ -1,0 +1,426 @@
+"""gradlab's main window: the picker, the editor, and f, f′, f″ kept live by the engine."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from gradlab.core.builtins import builtin_functions_dir, default_example
+from gradlab.core.curve_table import write_csv
+from gradlab.core.problems import UserCodeError
+from gradlab.core.results import CallStyles, CurveSet, FileInfo, FunctionInfo, Problem
+from gradlab.core.source_text import read_source
+from gradlab.engine import CallsRequest, CurvesRequest, LoadRequest, Source
+from gradlab.gui.arguments import ArgumentsPanel
+from gradlab.gui.calls_panel import CallsPanel
+from gradlab.gui.editor import CodeEditor
+from gradlab.gui.engine_bridge import EngineBridge
+from gradlab.gui.figure import export_figure
+from gradlab.gui.file_io import write_text_atomically
+from gradlab.gui.picker import FunctionPicker
+from gradlab.gui.plots import PlotPanel
+from gradlab.gui.problems import ProblemsLine
+from gradlab.gui.widgets import named
+
+#: Pause after the last keystroke before the edited code runs.
+DEBOUNCE_MS = 300
+RECENT_LIMIT = 10
+TEMPLATE = '''"""A new Function: describe it on this line."""
+import torch
+from torch.autograd import Function
+
+
+class MyFunction(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * torch.cos(x)
+
+
+EXPLORE = {
+    "MyFunction": {"domain": (-6.0, 6.0), "compare": {"torch.sin": torch.sin}},
+}
+'''
+ENGINE_STATE_TEXT = {
+    "starting": "engine: starting (importing torch)\u2026",
+    "ready": "engine: ready",
+    "busy": "engine: busy\u2026",
+    "restarted": "engine: restarted",
+    "stopped": "engine: stopped",
+}
+_untitled = itertools.count(1)
+
+
+class MainWindow(QMainWindow):
+    """The desktop app.  Needs no arguments: it starts its own engine and stops it on close.
+
+    Parameters
+    ----------
+    request_timeout : float
+        Seconds one engine request may run before it is stopped.
+
+    Signals
+    -------
+    curves_shown(float)
+        New curves are on screen; the argument is seconds since the run started.
+    run_failed(object)
+        A run ended with a :class:`Problem`.
+    """
+
+    curves_shown = Signal(float)
+    run_failed = Signal(object)
+
+    def __init__(self, *, request_timeout: float = 10.0, open_default: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.resize(1400, 900)
+        self.settings = QSettings()
+        self.bridge = EngineBridge(request_timeout, self)
+        self.bridge.result_ready.connect(self._on_result)
+        self.bridge.failed.connect(self._on_failed)
+        self.bridge.state_changed.connect(self._on_engine_state)
+        self.path: str | None = None
+        self.file_info: FileInfo | None = None
+        self.function: str | None = None
+        self.last_curves: CurveSet | None = None
+        self.last_calls: CallStyles | None = None
+        self._run_started = 0.0
+        self._build_widgets()
+        self._build_actions()
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.run_now)
+        self._restore_layout()
+        if open_default:
+            last = self.settings.value("last_file", "", str)
+            self.open_file(last if last and os.path.exists(last) else str(default_example()))
+
+    # -- construction ----------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.picker = FunctionPicker()
+        self.picker.set_recent(self._recent_files())
+        self.picker.file_chosen.connect(self._on_file_chosen)
+        self.picker.function_chosen.connect(self.select_function)
+        self.editor = CodeEditor()
+        self.editor.setObjectName("editor")
+        self.editor.text_edited.connect(self._on_text_edited)
+        self.editor.document().modificationChanged.connect(self.setWindowModified)
+        self.problems = ProblemsLine()
+        self.problems.location_clicked.connect(self.editor.go_to_line)
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addWidget(self.editor, 1)
+        centre_layout.addWidget(self.problems)
+        self.arguments = ArgumentsPanel()
+        self.arguments.changed.connect(self._on_arguments_changed)
+        self.plot_panel = PlotPanel()
+        self.plot_panel.range_changed.connect(self._on_arguments_changed)
+        plots_tab = QWidget()
+        plots_layout = QVBoxLayout(plots_tab)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.addWidget(self.arguments)
+        plots_layout.addWidget(self.plot_panel, 1)
+        self.calls = CallsPanel()
+        self.calls.requires_grad_changed.connect(self._request_calls)
+        self.tabs = named(QTabWidget(), "rightTabs")
+        self.tabs.addTab(plots_tab, "Plots")
+        self.tabs.addTab(self.calls, "Calls")
+        self.tabs.currentChanged.connect(self._request_calls)
+        self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter")
+        self.splitter.addWidget(self.picker)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 4)
+        self.splitter.setSizes([260, 520, 620])
+        self.setCentralWidget(self.splitter)
+        self.engine_state = named(QLabel(ENGINE_STATE_TEXT["starting"]), "engineState")
+        self.statusBar().addPermanentWidget(self.engine_state)
+
+    def _build_actions(self) -> None:
+        def action(text, shortcuts, slot, menu):
+            act = QAction(text, self)
+            act.setShortcuts([QKeySequence(s) for s in shortcuts])
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            self.addAction(act)
+            return act
+
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = action("&New from template", [QKeySequence.StandardKey.New], self.new_file, file_menu)
+        self.open_action = action("&Open\u2026", [QKeySequence.StandardKey.Open], self._on_open, file_menu)
+        self.save_action = action("&Save", [QKeySequence.StandardKey.Save], self.save, file_menu)
+        self.save_as_action = action("Save &As\u2026", ["Ctrl+Shift+S"], self._on_save_as, file_menu)
+        file_menu.addSeparator()
+        self.export_plots_action = action("Export plots (PNG/SVG)\u2026", [], self._on_export_plots, file_menu)
+        self.export_csv_action = action("Export curves (CSV)\u2026", [], self._on_export_csv, file_menu)
+        file_menu.addSeparator()
+        action("&Quit", [QKeySequence.StandardKey.Quit], self.close, file_menu)
+        run_menu = self.menuBar().addMenu("&Run")
+        self.run_action = action("&Run now", ["F5", "Ctrl+Return", "Ctrl+Enter"], self.run_now, run_menu)
+        self.stop_action = action("&Stop", ["Shift+F5", "Ctrl+."], self.stop, run_menu)
+
+    # -- files -----------------------------------------------------------
+    def is_builtin(self, path: str | None = None) -> bool:
+        """Whether ``path`` (default: the current file) is a built-in example."""
+        path = path or self.path
+        return bool(path) and Path(path).resolve().parent == builtin_functions_dir().resolve()
+
+    def open_file(self, path: str) -> bool:
+        """Open a function file and plot it.  Returns False (with a message) when it cannot be read."""
+        path = os.path.abspath(path)
+        try:
+            text = read_source(path)
+        except UserCodeError as exc:
+            self.problems.show_problem(exc.problem)
+            return False
+        self.path = path
+        self.function = None
+        self.file_info = None
+        self.editor.set_text_silently(text)
+        self.editor.document().setModified(False)
+        self.editor.clear_error_marks()
+        self.problems.show_problem(None)
+        self._update_title()
+        if not path.startswith(tempfile.gettempdir()) or os.path.exists(path):
+            self.picker.add_open_file(path)
+            if not self.is_builtin(path):
+                self._remember_recent(path)
+        self.settings.setValue("last_file", path)
+        self.run_now()
+        return True
+
+    def new_file(self) -> None:
+        """Start an untitled buffer from a template Function."""
+        self.path = os.path.join(tempfile.gettempdir(), f"untitled-{next(_untitled)}.py")
+        self.function = None
+        self.file_info = None
+        self.editor.set_text_silently(TEMPLATE)
+        self.editor.document().setModified(True)
+        self._update_title()
+        self.run_now()
+
+    def is_untitled(self) -> bool:
+        return bool(self.path) and os.path.basename(self.path).startswith("untitled-") and not os.path.exists(self.path)
+
+    def save(self) -> bool:
+        """Save to the current path; built-in examples and untitled buffers go through Save As."""
+        if self.is_builtin() or self.is_untitled():
+            return self._on_save_as()
+        return self.save_as(self.path)
+
+    def save_as(self, path: str) -> bool:
+        """Write the editor's text to ``path`` atomically and make it the current file."""
+        path = os.path.abspath(path)
+        try:
+            write_text_atomically(path, self.editor.toPlainText())
+        except OSError as exc:
+            self.problems.show_problem(Problem("load", f"{path}: could not save: {exc.strerror or exc}"))
+            return False
+        self.path = path
+        self.editor.document().setModified(False)
+        self.picker.add_open_file(path)
+        self._remember_recent(path)
+        self.settings.setValue("last_file", path)
+        self._update_title()
+        return True
+
+    def _on_save_as(self) -> bool:
+        start = os.path.basename(self.path or "function.py") if self.is_builtin() else (self.path or "")
+        path, _ = QFileDialog.getSaveFileName(self, "Save function file", start, "Python files (*.py)")
+        return bool(path) and self.save_as(path)
+
+    def export_plots(self, path: str) -> None:
+        """Write the shown curves as a three-panel PNG or SVG (by extension)."""
+        if self.last_curves is not None:
+            export_figure(self.last_curves, path)
+
+    def export_csv(self, path: str) -> None:
+        """Write the shown curves as CSV, the columns of ``gradlab plot --out x.csv``."""
+        if self.last_curves is not None:
+            write_csv(self.last_curves, path)
+
+    def _on_export_plots(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plots", "curves.png", "Images (*.png *.svg)")
+        if path:
+            self.export_plots(path)
+
+    def _on_export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves", "curves.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def _on_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open function file", "", "Python files (*.py)")
+        if path:
+            self.open_file(path)
+
+    def _on_file_chosen(self, path: str) -> None:
+        if path != self.path:
+            self.open_file(path)
+
+    def _recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        return [p for p in ([value] if isinstance(value, str) else list(value or [])) if p]
+
+    def _remember_recent(self, path: str) -> None:
+        recent = [path] + [p for p in self._recent_files() if p != path]
+        self.settings.setValue("recent_files", recent[:RECENT_LIMIT])
+        self.picker.set_recent(recent[:RECENT_LIMIT])
+
+    def _update_title(self) -> None:
+        name = os.path.basename(self.path) if self.path else "gradlab"
+        suffix = " (example, read-only: Save As to keep changes)" if self.is_builtin() else ""
+        self.setWindowTitle(f"{name}[*]{suffix} \u2014 gradlab")
+        self.setWindowModified(self.editor.document().isModified())
+
+    # -- running ---------------------------------------------------------
+    def source(self) -> Source:
+        """What the engine runs: the current path and the editor's (possibly unsaved) text."""
+        return Source(self.path, self.editor.toPlainText())
+
+    def run_now(self) -> None:
+        """Run the editor's code now: load it, then plot the current Function."""
+        self._debounce.stop()
+        if not self.path:
+            return
+        self._run_started = time.perf_counter()
+        self.bridge.submit("load", LoadRequest(self.source()))
+
+    def stop(self) -> None:
+        """Cancel the running request; the engine restarts."""
+        self.bridge.cancel()
+
+    def select_function(self, name: str) -> None:
+        """Plot the Function ``name`` of the current file."""
+        if self.file_info is None or name not in [f.name for f in self.file_info.functions]:
+            return
+        self.function = name
+        self._apply_function_info()
+        self._request_curves()
+        self._request_calls()
+
+    def current_function_info(self) -> FunctionInfo | None:
+        if self.file_info is None:
+            return None
+        return next((f for f in self.file_info.functions if f.name == self.function), None)
+
+    def _apply_function_info(self) -> None:
+        info = self.current_function_info()
+        if info is None:
+            return
+        previous = getattr(self, "_shown_function", None)
+        if previous != (self.path, info.name):
+            self._shown_function = (self.path, info.name)
+            self.plot_panel.set_range(*info.domain)
+        self.arguments.set_function(info)
+        self.calls.set_function(info)
+        self.picker.set_current(self.path, [f.name for f in self.file_info.functions], info.name)
+
+    def _request_curves(self) -> None:
+        info = self.current_function_info()
+        if info is None:
+            return
+        low, high = self.plot_panel.domain()
+        self.bridge.submit(
+            "curves",
+            CurvesRequest(
+                self.source(),
+                info.name,
+                domain=(low, high),
+                points=self.plot_panel.points.value(),
+                sweep=self.arguments.sweep(),
+                fixed=self.arguments.fixed() or None,
+            ),
+        )
+
+    def _request_calls(self) -> None:
+        """Ask for the calling styles, only while the Calls tab is shown."""
+        info = self.current_function_info()
+        if info is not None and self.tabs.currentWidget() is self.calls:
+            self.bridge.submit("calls", CallsRequest(self.source(), info.name, requires_grad=self.calls.requires_grad() or None))
+
+    # -- handlers ----------------------------------------------------------
+    def _on_text_edited(self) -> None:
+        self._debounce.start()
+
+    def _on_arguments_changed(self) -> None:
+        self._run_started = time.perf_counter()
+        self._request_curves()
+
+    def _on_result(self, channel: str, ticket: int, result) -> None:
+        if ticket != self.bridge.latest(channel):
+            return  # an answer to a request that newer edits replaced
+        if channel == "load":
+            self._on_loaded(result)
+        elif channel == "curves":
+            self.last_curves = result
+            self.plot_panel.show_curves(result)
+            self.curves_shown.emit(time.perf_counter() - self._run_started)
+        elif channel == "calls":
+            self.last_calls = result
+            self.calls.show_calls(result)
+
+    def _on_loaded(self, info: FileInfo) -> None:
+        self.file_info = info
+        names = [f.name for f in info.functions]
+        if self.function not in names:
+            self.function = names[0]
+        self.editor.clear_error_marks()
+        self.problems.show_problem(None)
+        warnings = info.captured.warnings
+        self.statusBar().showMessage(warnings[0] if warnings else f"{len(names)} Function(s): {', '.join(names)}", 8000)
+        self._apply_function_info()
+        self._request_curves()
+        self._request_calls()
+
+    def _on_failed(self, channel: str, ticket: int, problem: Problem) -> None:
+        if ticket != self.bridge.latest(channel):
+            return
+        if problem.location is not None and self.path and os.path.abspath(problem.location.filename) == self.path:
+            self.editor.set_error_marks({problem.location.lineno: problem.message})
+        self.problems.show_problem(problem)
+        if problem.kind in ("timeout", "crash", "cancelled"):
+            self.statusBar().showMessage(problem.message, 15000)
+        self.run_failed.emit(problem)
+
+    def _on_engine_state(self, state: str) -> None:
+        self.engine_state.setText(ENGINE_STATE_TEXT.get(state, f"engine: {state}"))
+        self.engine_state.setProperty("state", state)
+
+    # -- layout persistence and shutdown ---------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for key, splitter in (("window/main_splitter", self.splitter), ("window/plot_splitter", self.plot_panel.splitter)):
+            state = self.settings.value(key)
+            if state is not None:
+                splitter.restoreState(state)
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/main_splitter", self.splitter.saveState())
+        self.settings.setValue("window/plot_splitter", self.plot_panel.splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._debounce.stop()
+        self._save_layout()
+        self.bridge.close()
+        super().closeEvent(event)
