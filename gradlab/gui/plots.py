@@ -186,6 +186,10 @@ class PlotPanel(QWidget):
         item = self._unsupported[plot_name]
         return item.toPlainText() if item.isVisible() else ""
 
+    def tangent_data(self) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+        """The two end points of the tangent line drawn at the cursor in the f plot."""
+        return self._tangent.getData()
+
     def worst_residual_text(self) -> str:
         return self._worst_text
 

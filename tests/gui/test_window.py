@@ -257,3 +257,39 @@ def test_the_gui_process_never_imports_torch():
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=170)
     assert out.stdout.split() == ["plotted", "False", "True"], out.stdout + out.stderr
+
+
+def test_the_crosshair_reads_out_values_and_draws_the_tangent(window, qtbot):
+    plot = window.findChild(QWidget, "plotF")
+    centre = plot.viewport().rect().center()
+    qtbot.mouseMove(plot.viewport(), centre)
+    qtbot.waitUntil(lambda: "f\u2032 = " in window.plot_panel.readout.text(), timeout=5000)
+    text = window.plot_panel.readout.text()
+    assert text.startswith("x = ") and "f = " in text and "f\u2033 = " in text
+    xs, ys = window.plot_panel.tangent_data()
+    assert len(xs) == 2 and np.all(np.isfinite(ys))
+
+
+def test_nan_points_show_as_gaps_with_a_note(window, qtbot):
+    from tests.helpers import data
+
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.open_file(data("produces_nan.py"))
+    notes = window.findChild(QWidget, "plotNotes")
+    assert notes.isVisible() and "not finite" in notes.text()
+    _, f = curve(window, "plotF")
+    assert np.isnan(f).any() and np.isfinite(f).any()
+
+
+def test_problem_details_show_the_traceback(window, qtbot):
+    from tests.helpers import data
+
+    with qtbot.waitSignal(window.run_failed, timeout=PLOT_MS):
+        window.open_file(data("raises_in_forward.py"))
+    assert "raises_in_forward.py:9" in window.problems.text()
+    assert "forward is not written yet" in window.problems.text()
+    window.problems.details_button.click()
+    dialog = window.findChild(QWidget, "problemDetailsDialog")
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=5000)
+    assert "Traceback" in dialog.detailedText()
+    dialog.close()
