@@ -16,7 +16,9 @@ import sys
 from dataclasses import asdict
 
 from gradlab.core.curve_table import write_csv
-from gradlab.core.results import CheckResult, FunctionChecks, Problem
+from gradlab.core.lint import lint_source
+from gradlab.core.results import CheckResult, FunctionChecks, Problem, verdict_is_failure
+from gradlab.core.source_text import read_source
 from gradlab.engine import CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -31,9 +33,27 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
     parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (default 1e-3)")
     parser.add_argument("--dtype", default="float64", choices=("float64", "float32", "float16", "bfloat16"))
+    parser.add_argument("--shape", type=_shape, default=(3, 4), help="input shape, e.g. 3,4 (default)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    parser.add_argument("--fast-mode", action="store_true", help="gradcheck's fast_mode (random projections)")
+    parser.add_argument("--nondet-tol", type=float, default=0.0, help="tolerance for nondeterminism (default 0)")
+    parser.add_argument("--no-gradgradcheck", dest="gradgradcheck", action="store_false", help="skip gradgradcheck")
+    parser.add_argument("--forward-ad", action="store_true", help="also check forward-mode AD (jvp)")
+    parser.add_argument("--batched-grad", action="store_true", help="also check batched grad through vmap")
+    parser.add_argument("--undefined-grad", action="store_true", help="also run check_undefined_grad")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per Function before giving up (default 30)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a shape like 3,4, got {text!r}") from None
+    if not shape or min(shape) <= 0:
+        raise argparse.ArgumentTypeError(f"expected positive sizes like 3,4, got {text!r}")
+    return shape
 
 
 def _plot_parser() -> argparse.ArgumentParser:
@@ -72,6 +92,8 @@ def _function_json(checks: FunctionChecks) -> dict:
         "name": checks.function,
         "gradcheck": _check_json(checks.gradcheck),
         "gradgradcheck": _check_json(checks.gradgradcheck),
+        "extra": {result.name: _check_json(result) for result in checks.extra},
+        "capabilities": asdict(checks.capabilities) if checks.capabilities else None,
         "warnings": checks.captured.warnings,
         "stdout": checks.captured.stdout,
     }
@@ -116,22 +138,43 @@ def run_check(args: argparse.Namespace) -> int:
                 names = [args.function]
         except EngineError as exc:
             return _finish_check(report, exc.problem, EXIT_UNUSABLE, args)
+        findings = lint_source(read_source(source.path))
+        report["lint"] = [asdict(f) for f in findings]
         if not args.json:
             print(f"{args.file}: {info.description}" if info.description else args.file)
+            for finding in findings:
+                print(f"  lint {finding}")
         for name in names:
-            request = CheckRequest(source, name, eps=args.eps, atol=args.atol, rtol=args.rtol, dtype=args.dtype)
+            request = CheckRequest(
+                source,
+                name,
+                eps=args.eps,
+                atol=args.atol,
+                rtol=args.rtol,
+                dtype=args.dtype,
+                shape=args.shape,
+                seed=args.seed,
+                fast_mode=args.fast_mode,
+                nondet_tol=args.nondet_tol,
+                gradgradcheck=args.gradgradcheck,
+                forward_ad=args.forward_ad,
+                batched_grad=args.batched_grad,
+                undefined_grad=args.undefined_grad,
+            )
             try:
                 checks = engine.request(request)
             except EngineError as exc:
                 report["functions"].append({"name": name, "error": exc.problem.message})
                 return _finish_check(report, exc.problem, EXIT_UNUSABLE, args)
             report["functions"].append(_function_json(checks))
-            if checks.gradcheck.passed is False or checks.gradgradcheck.passed is False:
+            if verdict_is_failure(checks):
                 status = EXIT_FAILED
             if not args.json:
                 print(f"  {name}")
-                print(f"    {_verdict_text(checks.gradcheck)}")
-                print(f"    {_verdict_text(checks.gradgradcheck)}")
+                for result in checks.rows:
+                    print(f"    {_verdict_text(result)}")
+                if checks.capabilities:
+                    print(f"    {checks.capabilities.summary()}")
                 _print_captured(checks)
     return _finish_check(report, None, status, args)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import warnings
 from collections import Counter
@@ -39,6 +40,10 @@ class _CappedText(io.TextIOBase):
         return "".join(self._parts)
 
 
+#: Warnings PyTorch raises about its own internals (vmap's batching rules use torch.jit), not about user code.
+_INTERNAL = (f"{os.sep}torch{os.sep}jit{os.sep}",)
+
+
 def _format_warning(message: warnings.WarningMessage) -> str:
     return f"{message.filename}:{message.lineno}: {message.category.__name__}: {message.message}"
 
@@ -61,7 +66,7 @@ def captured_output(limit: int = STDOUT_LIMIT) -> Iterator[Captured]:
             yield result
         finally:
             sys.stdout, sys.stderr = old_out, old_err
-            counts = Counter(_format_warning(w) for w in recorded)
+            counts = Counter(_format_warning(w) for w in recorded if not any(part in w.filename for part in _INTERNAL))
             result.warnings.extend(text if n == 1 else f"{text} (\u00d7{n})" for text, n in counts.items())
             result.stdout = stream.getvalue()
             result.dropped_chars = stream.dropped

@@ -7,22 +7,22 @@ The verdicts are PyTorch's own: :func:`torch.autograd.gradcheck` and
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
+from torch.autograd import Function
 
 from gradlab.core.capture import captured_output
 from gradlab.core.differentiability import double_backward_blocker
 from gradlab.core.invoke import apply_function, make_inputs
+from gradlab.core.jacobians import compute_jacobians, differentiable_indices, eps_sweep, first_derivative_function, worst_error
 from gradlab.core.loading import FunctionSpec
-from gradlab.core.problems import UserCodeError, problem_from_exception
-from gradlab.core.results import CheckResult, FunctionChecks
-
-#: Jacobians larger than this many entries are not materialised for error statistics.
-MAX_JACOBIAN_ENTRIES = 250_000
+from gradlab.core.problems import problem_from_exception
+from gradlab.core.results import Capabilities, CheckResult, EpsSweep, FunctionChecks
 
 _GRADCHECK_MODULE = sys.modules["torch.autograd.gradcheck"]
 
@@ -54,48 +54,6 @@ def hint_for(message: str, arg_names: Sequence[str]) -> str:
     return ""
 
 
-def _jacobian_errors(fn: Callable, inputs: tuple, eps: float, names: Sequence[str]) -> tuple[float, float, str] | None:
-    """Largest |analytical - numerical| and relative error, and where; None if too large or impossible."""
-    diff_index = [i for i, a in enumerate(inputs) if isinstance(a, torch.Tensor) and a.requires_grad]
-    if not diff_index:
-        return None
-    with torch.no_grad():
-        outputs = fn(*inputs)
-    single_output = isinstance(outputs, torch.Tensor)
-    outputs = (outputs,) if single_output else tuple(outputs)
-    total = sum(o.numel() for o in outputs if isinstance(o, torch.Tensor)) * sum(inputs[i].numel() for i in diff_index)
-    if total > MAX_JACOBIAN_ENTRIES:
-        return None
-    numerical = _GRADCHECK_MODULE._get_numerical_jacobian(fn, inputs, eps=eps)
-
-    def differentiable_part(*diff_args):
-        args = list(inputs)
-        for i, value in zip(diff_index, diff_args):
-            args[i] = value
-        return fn(*args)
-
-    analytical = torch.autograd.functional.jacobian(differentiable_part, tuple(inputs[i] for i in diff_index))
-    if single_output:
-        analytical = (analytical,)
-    analytical = [a if isinstance(a, (tuple, list)) else (a,) for a in analytical]
-    worst = (-1.0, 0.0, "")
-    for k, per_output_numeric in enumerate(numerical):  # gradcheck's layout: [input][output]
-        for out_index, num in enumerate(per_output_numeric):
-            ana = analytical[out_index][k].reshape(outputs[out_index].numel(), -1).t()  # (in, out)
-            error = (ana - num).abs()
-            if error.numel() == 0:
-                continue
-            flat = int(torch.nan_to_num(error, nan=float("inf")).argmax())
-            in_flat, out_flat = divmod(flat, error.shape[1])
-            abs_err = float(error.reshape(-1)[flat])
-            if abs_err > worst[0] or np.isnan(abs_err):
-                rel = abs_err / max(float(num.reshape(-1)[flat].abs()), 1e-300) if abs_err else 0.0
-                index = tuple(int(v) for v in np.unravel_index(in_flat, tuple(inputs[diff_index[k]].shape) or (1,)))
-                where = f"{names[diff_index[k]]}{list(index)} (output {out_index}, element {out_flat})"
-                worst = (abs_err, rel, where)
-    return worst if worst[0] >= 0 else None
-
-
 def _describe(name: str, passed: bool, message: str, stats, arg_names) -> CheckResult:
     result = CheckResult(name, passed, message, hint="" if passed else hint_for(message, arg_names))
     if stats is not None:
@@ -118,10 +76,7 @@ def _run(name: str, check: Callable, spec: FunctionSpec, stats_fn: Callable) -> 
     except Exception as exc:  # noqa: BLE001 - user backward raising is a failed check
         problem = problem_from_exception(exc, spec.filename, "backward", f"{spec.name}.backward", fallback=spec.method_location("backward"))
         passed, message = False, problem.message
-    try:
-        stats = stats_fn()
-    except Exception:  # noqa: BLE001 - statistics are best effort; the verdict stands
-        stats = None
+    stats = _best_effort(stats_fn)
     return _describe(name, passed, message, stats, spec.arg_names)
 
 
@@ -164,6 +119,43 @@ def _depends_on(tensor: torch.Tensor, leaf: torch.Tensor) -> bool:
     return grad is not None
 
 
+def capabilities(spec: FunctionSpec, double_backward: str) -> Capabilities:
+    """What the Function supports, from its class (and ``double_backward`` from a probe)."""
+    cls = spec.cls
+    backward = inspect.unwrap(cls.backward)
+    try:
+        reads_needs_input_grad = "needs_input_grad" in inspect.getsource(backward)
+    except (OSError, TypeError):
+        reads_needs_input_grad = False
+    return Capabilities(
+        double_backward=double_backward,
+        forward_ad=cls.jvp is not Function.jvp,
+        vmap=bool(getattr(cls, "generate_vmap_rule", False)) or cls.vmap is not Function.vmap,
+        setup_context=spec.uses_setup_context,
+        needs_input_grad=reads_needs_input_grad,
+    )
+
+
+class _ProgressCounter:
+    """Counts gradcheck's slow-mode work: two forward calls per input element, one backward per output element."""
+
+    def __init__(self, fn: Callable, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self.fn, self.total, self.progress, self.done = fn, max(total, 1), progress, 0
+
+    def _step(self, *_args) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(min(self.done, self.total), self.total)
+
+    def __call__(self, *args):
+        self._step()
+        output = self.fn(*args)
+        node = getattr(output, "grad_fn", None)
+        if node is not None:
+            node.register_prehook(self._step)
+        return output
+
+
 def run_checks(
     spec: FunctionSpec,
     eps: float = 1e-6,
@@ -174,8 +166,18 @@ def run_checks(
     seed: int = 0,
     fast_mode: bool = False,
     nondet_tol: float = 0.0,
+    gradgradcheck: bool = True,
+    forward_ad: bool = False,
+    batched_grad: bool = False,
+    undefined_grad: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FunctionChecks:
-    """Run ``gradcheck`` and ``gradgradcheck`` on inputs drawn from the Function's domain.
+    """Run PyTorch's checks on inputs drawn from the Function's domain.
+
+    ``gradcheck`` always runs (with ``check_undefined_grad=False`` so that
+    undefined-grad handling is its own row); the others when asked:
+    ``gradgradcheck``, forward-mode AD (``check_forward_ad``), batched grad
+    through vmap (``check_batched_grad``) and ``check_undefined_grad``.
 
     Raises
     ------
@@ -191,11 +193,20 @@ def run_checks(
         nonfinite = _nonfinite_warning(probe, spec)
         if nonfinite:
             captured.warnings.append(nonfinite)
+        names = _names(spec, inputs)
+        # Slow mode's work, in forward and backward calls: gradcheck's numerical Jacobian calls forward twice per
+        # input element and its analytical one backward once per output element; gradgradcheck about twice that
+        # again over inputs and grad_outputs.
+        n_in = sum(inputs[i].numel() for i in differentiable_indices(inputs))
+        n_out = sum(o.numel() for o in _outputs(probe))
+        work = 2 * n_in + n_out + (4 * (n_in + n_out) if gradgradcheck else 0)
+        counted = _ProgressCounter(fn, work, None if fast_mode else progress)
+        jacobians = _best_effort(lambda: compute_jacobians(fn, inputs, eps, names))
         first = _run(
             "gradcheck",
-            lambda: torch.autograd.gradcheck(fn, inputs, **options),
+            lambda: torch.autograd.gradcheck(counted, inputs, check_undefined_grad=False, **options),
             spec,
-            lambda: _jacobian_errors(fn, inputs, eps, _names(spec, inputs)),
+            lambda: worst_error(jacobians),
         )
         if nonfinite and first.passed is False:
             first.hint = "forward returns NaN or inf at some of the check's inputs: narrow 'domain' or supply 'inputs'"
@@ -207,43 +218,72 @@ def run_checks(
                 f"not supported: {blocker}",
                 hint="remove @once_differentiable and write backward with differentiable torch operations to get f\u2033",
             )
+        elif not gradgradcheck:
+            second = CheckResult("gradgradcheck", None, "not run (switched off)")
         else:
             second = _run(
                 "gradgradcheck",
-                lambda: torch.autograd.gradgradcheck(fn, inputs, **options),
+                lambda: torch.autograd.gradgradcheck(counted, inputs, **options),
                 spec,
-                lambda: _gradgrad_errors(fn, inputs, eps, _names(spec, inputs)),
+                lambda: _gradgrad_errors(fn, inputs, eps, names),
             )
-    return FunctionChecks(spec.name, first, second, captured)
+        caps = capabilities(spec, "not supported" if blocker else "yes")
+        extra = []
+        if forward_ad:
+            extra.append(
+                _run("forward AD", lambda: torch.autograd.gradcheck(fn, inputs, check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False, **options), spec, lambda: None)
+                if caps.forward_ad
+                else CheckResult("forward AD", None, "not supported: the Function defines no jvp staticmethod", hint="add @staticmethod jvp(ctx, *grad_inputs) to support forward-mode AD")
+            )
+        if batched_grad:
+            extra.append(
+                _run("batched grad (vmap)", lambda: torch.autograd.gradcheck(fn, inputs, check_batched_grad=True, check_undefined_grad=False, **options), spec, lambda: None)
+                if caps.vmap
+                else CheckResult("batched grad (vmap)", None, "not supported: the Function has no vmap rule", hint="set generate_vmap_rule = True (with setup_context) or define a vmap staticmethod")
+            )
+        if undefined_grad:
+            extra.append(_run("undefined grad", lambda: torch.autograd.gradcheck(fn, inputs, check_undefined_grad=True, **options), spec, lambda: None))
+    return FunctionChecks(
+        spec.name,
+        first,
+        second,
+        captured,
+        extra=extra,
+        capabilities=caps,
+        jacobians=jacobians,
+        dtype=str(dtype).replace("torch.", ""),
+        eps=eps,
+    )
+
+
+def _outputs(output) -> tuple:
+    return (output,) if isinstance(output, torch.Tensor) else tuple(o for o in output if isinstance(o, torch.Tensor))
+
+
+def _best_effort(compute: Callable):
+    try:
+        return compute()
+    except Exception:  # noqa: BLE001 - statistics never change a verdict
+        return None
 
 
 def _gradgrad_errors(fn: Callable, inputs: tuple, eps: float, names: list[str]):
     """Error statistics of the function gradgradcheck checks: inputs, grad_outputs -> grads."""
-    diff_index = [i for i, a in enumerate(inputs) if isinstance(a, torch.Tensor) and a.requires_grad]
-    with torch.no_grad():
-        out = fn(*inputs)
-    outs = (out,) if isinstance(out, torch.Tensor) else tuple(out)
-    generator = torch.Generator().manual_seed(0)
-    grad_outputs = tuple(
-        torch.randn(o.shape, dtype=o.dtype, generator=generator).requires_grad_(True) for o in outs if o.is_floating_point()
-    )
-
-    def first_derivative(*args):
-        primal, seeds = args[: len(inputs)], args[len(inputs):]
-        with torch.enable_grad():  # the numerical Jacobian calls this under no_grad
-            primal = [a.detach().requires_grad_(True) if i in diff_index and not a.requires_grad else a for i, a in enumerate(primal)]
-            result = fn(*primal)
-            result = (result,) if isinstance(result, torch.Tensor) else tuple(result)
-            grads = torch.autograd.grad(result, [primal[i] for i in diff_index], seeds, create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else torch.zeros_like(primal[i]) for g, i in zip(grads, diff_index))
-
-    seed_names = [f"grad_output{'' if len(grad_outputs) == 1 else j}" for j in range(len(grad_outputs))]
-    return _jacobian_errors(first_derivative, tuple(inputs) + grad_outputs, eps, names + seed_names)
+    first_derivative, arguments = first_derivative_function(fn, inputs)
+    seeds = len(arguments) - len(inputs)
+    seed_names = ["grad_output"] if seeds == 1 else [f"grad_output{j}" for j in range(seeds)]
+    return worst_error(compute_jacobians(first_derivative, arguments, eps, names + seed_names))
 
 
-def verdict_is_failure(checks: FunctionChecks) -> bool:
-    """True when a check ran and failed (``passed is False``); not-supported is no failure."""
-    return checks.gradcheck.passed is False or checks.gradgradcheck.passed is False
-
-
-__all__ = ["run_checks", "hint_for", "verdict_is_failure", "UserCodeError"]
+def sweep_eps(
+    spec: FunctionSpec,
+    eps_values: Sequence[float] | None = None,
+    shape: tuple[int, ...] = (3, 4),
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> EpsSweep:
+    """gradcheck's numerical Jacobian error against eps, in float64 and float32 (default eps 1e-12 … 1e-1)."""
+    eps_values = np.logspace(-12, -1, 45) if eps_values is None else eps_values
+    fn = apply_function(spec)
+    with captured_output():
+        return eps_sweep(spec.name, lambda dtype: (fn, make_inputs(spec, shape, dtype, "cpu", seed)), eps_values, progress=progress)

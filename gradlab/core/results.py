@@ -193,12 +193,32 @@ class CheckResult:
 
 @dataclass
 class FunctionChecks:
-    """Both checks of one Function, with what its code printed and warned."""
+    """The checks of one Function, with what its code printed and warned.
+
+    ``extra`` holds the optional checks that ran (forward-mode AD, batched
+    grad, undefined grad); ``jacobians`` gradcheck's Jacobians when small
+    enough to show.
+    """
 
     function: str
     gradcheck: CheckResult
     gradgradcheck: CheckResult
     captured: Captured = field(default_factory=Captured)
+    extra: list[CheckResult] = field(default_factory=list)
+    capabilities: Capabilities | None = None
+    jacobians: Jacobians | None = None
+    dtype: str = "float64"
+    eps: float = 1e-6
+
+    @property
+    def rows(self) -> list[CheckResult]:
+        """Every verdict, gradcheck first."""
+        return [self.gradcheck, self.gradgradcheck, *self.extra]
+
+
+def verdict_is_failure(checks: FunctionChecks) -> bool:
+    """True when a check ran and failed (``passed is False``); not supported is no failure."""
+    return any(result.passed is False for result in checks.rows)
 
 
 @dataclass
@@ -226,3 +246,78 @@ class CallStyles:
     grads: list[np.ndarray | None]
     raw_backward: list[np.ndarray | None]
     captured: Captured = field(default_factory=Captured)
+
+
+@dataclass
+class Jacobians:
+    """gradcheck's numerical Jacobian and the hand-written (analytical) one.
+
+    Rows are the elements of every input that requires grad, in order;
+    columns the elements of every output.  ``difference`` is analytical
+    minus numerical.
+    """
+
+    numerical: np.ndarray
+    analytical: np.ndarray
+    row_labels: list[str]
+    column_labels: list[str]
+    eps: float
+
+    @property
+    def difference(self) -> np.ndarray:
+        return self.analytical - self.numerical
+
+    def worst(self) -> tuple[int, int]:
+        """(row, column) of the largest |difference| (NaN counts as largest)."""
+        magnitude = np.nan_to_num(np.abs(self.difference), nan=np.inf)
+        row, column = np.unravel_index(int(np.argmax(magnitude)), magnitude.shape)
+        return int(row), int(column)
+
+
+@dataclass
+class Capabilities:
+    """What a Function supports, in words a user reads at a glance."""
+
+    double_backward: str
+    forward_ad: bool
+    vmap: bool
+    setup_context: bool
+    needs_input_grad: bool
+
+    def summary(self) -> str:
+        def mark(flag: bool) -> str:
+            return "yes" if flag else "no"
+
+        return (
+            f"double backward: {self.double_backward} \u00b7 forward AD (jvp): {mark(self.forward_ad)} \u00b7 "
+            f"vmap: {mark(self.vmap)} \u00b7 setup_context: {mark(self.setup_context)} \u00b7 "
+            f"backward reads needs_input_grad: {mark(self.needs_input_grad)}"
+        )
+
+
+@dataclass
+class EpsSweep:
+    """Largest |numerical − analytical| Jacobian entry for each eps, per dtype.
+
+    The V shape shows truncation error (right, ~eps²) and round-off (left,
+    ~machine epsilon / eps); ``best`` is the eps at the bottom.
+    """
+
+    function: str
+    eps: np.ndarray
+    errors: dict[str, np.ndarray]
+    best: dict[str, float]
+    cube_root_machine_eps: dict[str, float]
+
+
+@dataclass
+class LintFinding:
+    """A pattern in the source that is legal Python but a known autograd mistake."""
+
+    line: int
+    code: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message} \u2014 {self.fix}"

@@ -201,8 +201,8 @@ class Engine:
                 self._kill()
                 raise EngineError(Problem("timeout", f"the engine did not start within {STARTUP_TIMEOUT:.0f} s"))
 
-    def request(self, request, timeout: float | None = None):
-        """Send ``request`` and wait for its result.
+    def request(self, request, timeout: float | None = None, on_progress: Callable[[int, int], None] | None = None):
+        """Send ``request`` and wait for its result; ``on_progress(done, total)`` hears long requests' progress.
 
         Raises
         ------
@@ -232,6 +232,10 @@ class Engine:
                     reply_id, status, value = reply
                     if reply_id != request_id:
                         continue  # a late answer to a request that was given up on
+                    if status == "progress":
+                        if on_progress is not None:
+                            on_progress(*value)
+                        continue
                     self._on_state("ready")
                     if status == "ok":
                         return value

@@ -7,10 +7,10 @@ import sys
 import torch
 
 from gradlab.core.calls import call_styles
-from gradlab.core.checks import run_checks
+from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
 from gradlab.core.loading import load_function_file
-from gradlab.engine.protocol import CallsRequest, CheckRequest, CurvesRequest, EngineInfo, LoadRequest
+from gradlab.engine.protocol import CallsRequest, CheckRequest, CurvesRequest, EngineInfo, EpsSweepRequest, LoadRequest
 
 
 def _load(source):
@@ -27,8 +27,11 @@ def engine_info() -> EngineInfo:
     return EngineInfo(str(torch.__version__), sys.version.split()[0], torch.get_num_threads(), devices)  # str: TorchVersion would import torch on unpickling
 
 
-def handle(request):
-    """Answer one request with a result dataclass; user errors raise UserCodeError."""
+def handle(request, progress=None):
+    """Answer one request with a result dataclass; user errors raise UserCodeError.
+
+    ``progress(done, total)`` is called by long requests (checks, eps sweeps).
+    """
     if isinstance(request, LoadRequest):
         return _load(request.source).info()
     if isinstance(request, CurvesRequest):
@@ -51,7 +54,14 @@ def handle(request):
             seed=request.seed,
             fast_mode=request.fast_mode,
             nondet_tol=request.nondet_tol,
+            gradgradcheck=request.gradgradcheck,
+            forward_ad=request.forward_ad,
+            batched_grad=request.batched_grad,
+            undefined_grad=request.undefined_grad,
+            progress=progress,
         )
+    if isinstance(request, EpsSweepRequest):
+        return sweep_eps(_function(request), request.eps, shape=tuple(request.shape), seed=request.seed, progress=progress)
     if isinstance(request, CallsRequest):
         return call_styles(_function(request), values=request.values, requires_grad=request.requires_grad)
     raise TypeError(f"unknown request {type(request).__name__}")

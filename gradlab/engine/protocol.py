@@ -58,9 +58,27 @@ class CheckRequest:
     seed: int = 0
     fast_mode: bool = False
     nondet_tol: float = 0.0
+    gradgradcheck: bool = True
+    forward_ad: bool = False
+    batched_grad: bool = False
+    undefined_grad: bool = False
 
     def describe(self) -> str:
         return f"checking {self.function or 'the first Function'}"
+
+
+@dataclass(frozen=True)
+class EpsSweepRequest:
+    """Sweep gradcheck's eps in float64 and float32 (answer: :class:`~gradlab.core.results.EpsSweep`)."""
+
+    source: Source
+    function: str | None = None
+    eps: tuple[float, ...] | None = None
+    shape: tuple[int, ...] = (3, 4)
+    seed: int = 0
+
+    def describe(self) -> str:
+        return f"sweeping eps for {self.function or 'the first Function'}"
 
 
 @dataclass(frozen=True)

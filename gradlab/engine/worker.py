@@ -11,7 +11,25 @@ import faulthandler
 import os
 import signal
 import sys
+import time
 import traceback
+
+#: Seconds between two progress messages of one request.
+PROGRESS_INTERVAL = 0.1
+
+
+def _progress_sender(conn, request_id: int):
+    """A ``progress(done, total)`` callback that sends at most one message per interval, and the last."""
+    last = {"time": 0.0, "done": -1}
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        finished = done >= total and last["done"] < total
+        if (now - last["time"] >= PROGRESS_INTERVAL and done != last["done"]) or finished:
+            last["time"], last["done"] = now, done
+            conn.send((request_id, "progress", (done, total)))
+
+    return progress
 
 
 def serve(conn, trace_path: str) -> None:
@@ -42,7 +60,7 @@ def serve(conn, trace_path: str) -> None:
             break
         request_id, request = message
         try:
-            reply = (request_id, "ok", handle(request))
+            reply = (request_id, "ok", handle(request, _progress_sender(conn, request_id)))
         except UserCodeError as exc:
             reply = (request_id, "problem", exc.problem)
         except Exception as exc:  # noqa: BLE001 - report, never die silently

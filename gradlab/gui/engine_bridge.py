@@ -27,12 +27,15 @@ class EngineBridge(QObject):
         channel, ticket, result dataclass
     failed(str, int, object)
         channel, ticket, :class:`Problem`
+    progress(str, int, int, int)
+        channel, ticket, done, total of a long request
     state_changed(str)
         ``"starting"``, ``"ready"``, ``"busy"``, ``"restarted"``, ``"stopped"``
     """
 
     result_ready = Signal(str, int, object)
     failed = Signal(str, int, object)
+    progress = Signal(str, int, int, int)
     state_changed = Signal(str)
 
     def __init__(self, timeout: float, parent: QObject | None = None) -> None:
@@ -89,7 +92,9 @@ class EngineBridge(QObject):
             if ticket != self.latest(channel):
                 continue  # superseded before it was sent
             try:
-                result = self.engine.request(request)
+                result = self.engine.request(
+                    request, on_progress=lambda done, total, c=channel, t=ticket: self._emit(self.progress, c, t, done, total)
+                )
             except EngineError as exc:
                 delivered = self._emit(self.failed, channel, ticket, exc.problem)
             except Exception as exc:  # noqa: BLE001 - a worker never dies silently

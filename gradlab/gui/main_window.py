@@ -10,20 +10,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gradlab.core.builtins import builtin_functions_dir, default_example
 from gradlab.core.curve_table import write_csv
+from gradlab.core.lint import lint_source
 from gradlab.core.problems import UserCodeError
 from gradlab.core.results import CallStyles, CurveSet, FileInfo, FunctionInfo, Problem
 from gradlab.core.source_text import read_source
-from gradlab.engine import CallsRequest, CurvesRequest, LoadRequest, Source
+from gradlab.engine import CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
 from gradlab.gui.arguments import ArgumentsPanel
 from gradlab.gui.calls_panel import CallsPanel
 from gradlab.gui.editor import CodeEditor
 from gradlab.gui.engine_bridge import EngineBridge
 from gradlab.gui.figure import export_figure
 from gradlab.gui.file_io import write_text_atomically
+from gradlab.gui.gradcheck_panel import GradcheckPanel
 from gradlab.gui.picker import FunctionPicker
 from gradlab.gui.plots import PlotPanel
 from gradlab.gui.problems import ProblemsLine
@@ -63,6 +65,15 @@ ENGINE_STATE_TEXT = {
 _untitled = itertools.count(1)
 
 
+def _scrollable(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area, so a dense panel does not set the window's minimum size."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
 class MainWindow(QMainWindow):
     """The desktop app.  Needs no arguments: it starts its own engine and stops it on close.
 
@@ -91,6 +102,7 @@ class MainWindow(QMainWindow):
         self.bridge.result_ready.connect(self._on_result)
         self.bridge.failed.connect(self._on_failed)
         self.bridge.state_changed.connect(self._on_engine_state)
+        self.bridge.progress.connect(self._on_progress)
         self.path: str | None = None
         self.file_info: FileInfo | None = None
         self.function: str | None = None
@@ -139,6 +151,13 @@ class MainWindow(QMainWindow):
         self.tabs = named(QTabWidget(), "rightTabs")
         self.tabs.addTab(plots_tab, "Plots")
         self.tabs.addTab(self.calls, "Calls")
+        self.gradcheck = GradcheckPanel()
+        self.gradcheck.run_requested.connect(self._on_gradcheck_requested)
+        self.gradcheck.sweep_requested.connect(self._on_sweep_requested)
+        self.gradcheck.cancel_requested.connect(self.stop)
+        self.gradcheck.line_requested.connect(self.editor.go_to_line)
+        self.gradcheck_tab = _scrollable(self.gradcheck)
+        self.tabs.addTab(self.gradcheck_tab, "Gradcheck")
         self.tabs.currentChanged.connect(self._request_calls)
         self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter")
         self.splitter.addWidget(self.picker)
@@ -355,7 +374,25 @@ class MainWindow(QMainWindow):
         if info is not None and self.tabs.currentWidget() is self.calls:
             self.bridge.submit("calls", CallsRequest(self.source(), info.name, requires_grad=self.calls.requires_grad() or None))
 
+    def _on_gradcheck_requested(self, options: dict) -> None:
+        info = self.current_function_info()
+        if info is None:
+            self.gradcheck.show_failure("nothing to check: the file has not loaded")
+            return
+        self.bridge.submit("check", CheckRequest(self.source(), info.name, **options))
+
+    def _on_sweep_requested(self, options: dict) -> None:
+        info = self.current_function_info()
+        if info is None:
+            self.gradcheck.show_failure("nothing to sweep: the file has not loaded")
+            return
+        self.bridge.submit("sweep", EpsSweepRequest(self.source(), info.name, **options))
+
     # -- handlers ----------------------------------------------------------
+    def _on_progress(self, channel: str, ticket: int, done: int, total: int) -> None:
+        if channel in ("check", "sweep") and ticket == self.bridge.latest(channel):
+            self.gradcheck.show_progress(done, total)
+
     def _on_text_edited(self) -> None:
         self._debounce.start()
 
@@ -375,9 +412,14 @@ class MainWindow(QMainWindow):
         elif channel == "calls":
             self.last_calls = result
             self.calls.show_calls(result)
+        elif channel == "check":
+            self.gradcheck.show_checks(result)
+        elif channel == "sweep":
+            self.gradcheck.show_sweep(result)
 
     def _on_loaded(self, info: FileInfo) -> None:
         self.file_info = info
+        self.gradcheck.show_lint(lint_source(self.editor.toPlainText()))
         names = [f.name for f in info.functions]
         if self.function not in names:
             self.function = names[0]
@@ -392,6 +434,8 @@ class MainWindow(QMainWindow):
     def _on_failed(self, channel: str, ticket: int, problem: Problem) -> None:
         if ticket != self.bridge.latest(channel):
             return
+        if channel in ("check", "sweep"):
+            self.gradcheck.show_failure(f"{problem.kind}: {problem.message.splitlines()[0]}")
         if problem.location is not None and self.path and os.path.abspath(problem.location.filename) == self.path:
             self.editor.set_error_marks({problem.location.lineno: problem.message})
         self.problems.show_problem(problem)

@@ -114,3 +114,20 @@ def test_plot_png_is_written(tmp_path):
 def test_plot_of_an_unusable_file_exits_2(tmp_path):
     result = gradlab("plot", data("syntax_error.py"), "--out", str(tmp_path / "x.csv"))
     assert result.returncode == 2 and "syntax_error.py:6" in result.stderr
+
+
+def test_check_takes_the_panels_options_and_reports_lint_and_extra_checks():
+    result = gradlab(
+        "check", builtin("exp_setup_context.py"), "--json", "--shape", "2,5", "--seed", "3", "--forward-ad", "--batched-grad", "--undefined-grad"
+    )
+    assert result.returncode == 0, result.stderr
+    function = json.loads(result.stdout)["functions"][0]
+    assert {name: row["passed"] for name, row in function["extra"].items()} == {
+        "forward AD": True,
+        "batched grad (vmap)": True,
+        "undefined grad": True,
+    }
+    assert function["capabilities"]["setup_context"] is True
+    legacy = json.loads(gradlab("check", builtin("multiply_add.py"), "--json", "--fast-mode", "--no-gradgradcheck").stdout)
+    assert {f["code"] for f in legacy["lint"]} == {"variable", "saved-variables"}
+    assert legacy["functions"][0]["gradgradcheck"]["passed"] is None

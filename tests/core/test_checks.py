@@ -126,3 +126,53 @@ def test_printed_megabytes_are_capped_with_a_note():
     assert len(report.captured.stdout) < 100_000
     assert report.captured.dropped_chars > 1_000_000
     assert "more characters of output dropped" in report.captured.stdout
+
+
+def test_optional_checks_run_when_supported_and_say_why_not_otherwise():
+    exp = checks_of(builtin("exp_setup_context.py"), forward_ad=True, batched_grad=True, undefined_grad=True)
+    assert {r.name: r.passed for r in exp.rows} == {
+        "gradcheck": True,
+        "gradgradcheck": True,
+        "forward AD": True,
+        "batched grad (vmap)": True,
+        "undefined grad": True,
+    }
+    assert exp.capabilities.forward_ad and exp.capabilities.vmap and exp.capabilities.setup_context
+    assert not any("torch/jit" in w for w in exp.captured.warnings), "PyTorch's internal warnings are not the user's"
+    sigmoid = checks_of(builtin("sigmoid.py"), forward_ad=True, batched_grad=True)
+    rows = {r.name: r for r in sigmoid.rows}
+    assert rows["forward AD"].passed is None and "jvp" in rows["forward AD"].message
+    assert rows["batched grad (vmap)"].passed is None and "vmap" in rows["batched grad (vmap)"].hint
+
+
+def test_capabilities_see_needs_input_grad_in_backward():
+    assert checks_of(builtin("linear_layer.py")).capabilities.needs_input_grad is True
+    assert checks_of(builtin("sigmoid.py")).capabilities.needs_input_grad is False
+
+
+def test_jacobians_come_back_labelled_and_match_pytorchs():
+    report = checks_of(data("wrong_sign.py"))
+    jac = report.jacobians
+    assert jac.numerical.shape == (12, 12) and jac.row_labels[5] == "x[1, 1]" and jac.column_labels[0] == "out[0, 0]"
+    import numpy as np
+
+    np.testing.assert_allclose(jac.analytical, -jac.numerical, atol=1e-6)
+    assert report.gradcheck.max_abs_error == abs(jac.difference).max()
+
+
+def test_progress_is_reported_in_slow_mode_only():
+    seen = []
+    checks_of(builtin("sigmoid.py"), shape=(10, 10), gradgradcheck=False, progress=lambda d, n: seen.append((d, n)))
+    assert seen and seen[-1][0] == seen[-1][1] and seen[-1][1] >= 200
+    fast = []
+    checks_of(builtin("sigmoid.py"), shape=(10, 10), fast_mode=True, progress=lambda d, n: fast.append(d))
+    assert fast == []
+
+
+def test_eps_sweep_finds_a_v_with_its_bottom_near_the_cube_root_of_machine_epsilon():
+    from gradlab.core.checks import sweep_eps
+
+    sweep = sweep_eps(load_function_file(builtin("sigmoid.py")).functions[0])
+    assert 1e-7 <= sweep.best["float64"] <= 1e-4
+    assert sweep.cube_root_machine_eps["float64"] == pytest.approx(6.06e-6, rel=1e-2)
+    assert sweep.errors["float64"].min() < 1e-9

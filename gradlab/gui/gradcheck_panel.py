@@ -1,0 +1,409 @@
+"""The gradcheck panel: options, verdicts explained, Jacobian heatmaps, and the eps sweep."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradlab.core.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding
+from gradlab.gui.log_spin import LogSpinBox
+from gradlab.gui.widgets import int_spin, named
+
+VERDICT = {True: "pass", False: "FAIL", None: "not supported"}
+VERDICT_COLOR = {True: "#1b7f2a", False: "#b00020", None: "#8a6d00"}
+DTYPE_COLORS = {"float64": "#1f77b4", "float32": "#ff7f0e"}
+RESULT_COLUMNS = ("check", "verdict", "max abs error", "max rel error", "where", "message")
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``"3, 4"`` → ``(3, 4)``; raises ValueError with a readable message."""
+    parts = [p for p in text.replace("x", ",").replace("\u00d7", ",").split(",") if p.strip()]
+    shape = tuple(int(p) for p in parts)
+    if not shape or any(n <= 0 for n in shape):
+        raise ValueError(f"input shape must be positive integers like 3, 4 — got {text!r}")
+    return shape
+
+
+class GradcheckPanel(QWidget):
+    """Controls and results of PyTorch's checks for the current Function.
+
+    Signals
+    -------
+    run_requested(dict)
+        Keyword arguments for a check request (eps, atol, rtol, dtype, shape, ...).
+    sweep_requested(dict)
+        Keyword arguments for an eps sweep (shape, seed).
+    cancel_requested()
+    line_requested(int)
+        The user clicked a lint finding.
+    """
+
+    run_requested = Signal(dict)
+    sweep_requested = Signal(dict)
+    cancel_requested = Signal()
+    line_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gradcheckPanel")
+        self.checks: FunctionChecks | None = None
+        self.sweep: EpsSweep | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._build_controls())
+        self.capabilities = named(QLabel(" "), "gradcheckCapabilities")
+        self.capabilities.setWordWrap(True)
+        layout.addWidget(self.capabilities)
+        self.lint = named(QListWidget(), "gradcheckLint")
+        self.lint.setMaximumHeight(70)
+        self.lint.itemActivated.connect(self._on_lint_clicked)
+        self.lint.itemClicked.connect(self._on_lint_clicked)
+        layout.addWidget(self.lint)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.result = named(QTableWidget(0, len(RESULT_COLUMNS)), "gradcheckResult")
+        self.result.setHorizontalHeaderLabels(RESULT_COLUMNS)
+        self.result.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.result.horizontalHeader().setStretchLastSection(True)
+        self.result.verticalHeader().hide()
+        self.result.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        splitter.addWidget(self.result)
+        self.views = named(QTabWidget(), "gradcheckViews")
+        self.views.addTab(self._build_jacobians(), "Jacobians")
+        self.views.addTab(self._build_sweep(), "eps sweep")
+        splitter.addWidget(self.views)
+        splitter.setSizes([160, 400])
+        layout.addWidget(splitter, 1)
+
+    # -- construction ----------------------------------------------------
+    def _build_controls(self) -> QGridLayout:
+        self.eps = named(LogSpinBox(1e-6, 1e-9, 1e-1), "epsSpin")
+        self.atol = named(LogSpinBox(1e-5, 1e-12, 1.0), "atolSpin")
+        self.rtol = named(LogSpinBox(1e-3, 1e-12, 1.0), "rtolSpin")
+        self.nondet_tol = named(LogSpinBox(0.0, 0.0, 1.0), "nondetTolSpin")
+        self.dtype = named(QComboBox(), "dtypeCombo")
+        self.dtype.addItems(["float64", "float32", "float16", "bfloat16"])
+        self.shape = named(QLineEdit("3, 4"), "shapeEdit")
+        self.seed = int_spin("seedSpin", 0, 0, 2**31 - 1)
+        self.fast_mode = named(QCheckBox("fast_mode"), "fastModeBox")
+        self.check_boxes = {}
+        for key, label, default in (
+            ("gradgradcheck", "gradgradcheck", True),
+            ("forward_ad", "forward AD (jvp)", False),
+            ("batched_grad", "batched grad (vmap)", False),
+            ("undefined_grad", "check_undefined_grad", False),
+        ):
+            box = named(QCheckBox(label), f"check_{key}")
+            box.setChecked(default)
+            self.check_boxes[key] = box
+        self.run_button = named(QPushButton("Run gradcheck"), "runGradcheck")
+        self.cancel_button = named(QPushButton("Cancel"), "cancelGradcheck")
+        self.cancel_button.setEnabled(False)
+        self.progress = named(QProgressBar(), "gradcheckProgress")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status = named(QLabel(" "), "gradcheckStatus")
+        self.run_button.clicked.connect(self._on_run)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        grid = QGridLayout()
+        cells = [
+            ("eps", self.eps), ("atol", self.atol), ("rtol", self.rtol), ("nondet_tol", self.nondet_tol),
+            ("dtype", self.dtype), ("input shape", self.shape), ("seed", self.seed), ("", self.fast_mode),
+        ]
+        for index, (label, widget) in enumerate(cells):
+            row, column = divmod(index, 4)
+            grid.addWidget(QLabel(label), row, 2 * column)
+            grid.addWidget(widget, row, 2 * column + 1)
+        checks_row = QHBoxLayout()
+        checks_row.addWidget(QLabel("run: gradcheck +"))
+        for box in self.check_boxes.values():
+            checks_row.addWidget(box)
+        checks_row.addStretch(1)
+        grid.addLayout(checks_row, 2, 0, 1, 8)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.status)
+        grid.addLayout(buttons, 3, 0, 1, 8)
+        return grid
+
+    def _build_jacobians(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.heatmaps = named(pg.GraphicsLayoutWidget(), "jacobianHeatmaps")
+        self.images: dict[str, pg.ImageItem] = {}
+        self._views: dict[str, pg.ViewBox] = {}
+        for column, (key, title) in enumerate((("numerical", "numerical"), ("analytical", "analytical (backward)"), ("difference", "analytical \u2212 numerical"))):
+            plot = self.heatmaps.addPlot(row=0, col=column, title=title)
+            plot.invertY(True)
+            plot.setAspectLocked(False)
+            plot.hideAxis("bottom")
+            image = pg.ImageItem(axisOrder="row-major")
+            plot.addItem(image)
+            self.images[key] = image
+            self._views[key] = plot
+        self._shared_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12)
+        self._shared_bar.setImageItem([self.images["numerical"], self.images["analytical"]])
+        self.heatmaps.addItem(self._shared_bar, row=0, col=3)
+        self._difference_bar = pg.ColorBarItem(colorMap=pg.colormap.get("CET-D1"), interactive=False, width=12)
+        self._difference_bar.setImageItem(self.images["difference"])
+        self.heatmaps.addItem(self._difference_bar, row=0, col=4)
+        self._worst_box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+        self._worst_box.setPen(pg.mkPen("#ff0000", width=2))
+        self._worst_box.hide()
+        self._views["difference"].addItem(self._worst_box)
+        self.heatmaps.scene().sigMouseClicked.connect(self._on_cell_clicked)
+        self.cell_info = named(QLabel("Run gradcheck to see its Jacobians; click a cell for its values."), "jacobianInfo")
+        self.cell_info.setWordWrap(True)
+        self.cell_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.heatmaps, 1)
+        layout.addWidget(self.cell_info)
+        return page
+
+    def _build_sweep(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        buttons = QHBoxLayout()
+        self.sweep_button = named(QPushButton("Sweep eps"), "runEpsSweep")
+        self.best_button = named(QPushButton("Use best eps"), "useBestEps")
+        self.best_button.setEnabled(False)
+        self.sweep_button.clicked.connect(self._on_sweep)
+        self.best_button.clicked.connect(self._on_use_best)
+        self.sweep_info = named(QLabel("max |numerical \u2212 analytical| against eps: click the plot to use an eps"), "epsSweepInfo")
+        buttons.addWidget(self.sweep_button)
+        buttons.addWidget(self.best_button)
+        buttons.addWidget(self.sweep_info, 1)
+        layout.addLayout(buttons)
+        self.sweep_plot = named(pg.PlotWidget(), "epsSweepPlot")
+        self.sweep_plot.setLogMode(True, True)
+        self.sweep_plot.setLabel("bottom", "eps")
+        self.sweep_plot.setLabel("left", "max |numerical \u2212 analytical|")
+        self.sweep_plot.addLegend(offset=(-10, 10))
+        self.sweep_plot.showGrid(x=True, y=True, alpha=0.25)
+        self.sweep_plot.scene().sigMouseClicked.connect(self._on_sweep_clicked)
+        self._sweep_items: dict[str, tuple] = {}
+        layout.addWidget(self.sweep_plot, 1)
+        return page
+
+    # -- requests ----------------------------------------------------------
+    def options(self) -> dict:
+        """The check request's keyword arguments, as the controls say."""
+        return {
+            "eps": self.eps.value(),
+            "atol": self.atol.value(),
+            "rtol": self.rtol.value(),
+            "dtype": self.dtype.currentText(),
+            "shape": parse_shape(self.shape.text()),
+            "seed": self.seed.value(),
+            "fast_mode": self.fast_mode.isChecked(),
+            "nondet_tol": self.nondet_tol.value(),
+            **{key: box.isChecked() for key, box in self.check_boxes.items()},
+        }
+
+    def _on_run(self) -> None:
+        try:
+            options = self.options()
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return
+        self.set_running(True, "running PyTorch's checks\u2026")
+        self.run_requested.emit(options)
+
+    def _on_sweep(self) -> None:
+        try:
+            shape = parse_shape(self.shape.text())
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return
+        self.set_running(True, "sweeping eps\u2026")
+        self.sweep_requested.emit({"shape": shape, "seed": self.seed.value()})
+
+    def set_running(self, running: bool, text: str = "") -> None:
+        """Switch between running (cancel enabled, busy bar) and idle."""
+        self.run_button.setEnabled(not running)
+        self.sweep_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.progress.setRange(0, 0)  # busy until the first progress report
+        else:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1 if text.startswith("done") else 0)
+        self.status.setText(text)
+
+    def show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    # -- results -----------------------------------------------------------
+    def show_lint(self, findings: list[LintFinding]) -> None:
+        """List the lint findings; clicking one goes to its line."""
+        self.lint.clear()
+        for finding in findings:
+            item = QListWidgetItem(f"\u26a0 {finding}")
+            item.setData(Qt.ItemDataRole.UserRole, finding.line)
+            self.lint.addItem(item)
+        self.lint.setVisible(bool(findings))
+
+    def show_checks(self, checks: FunctionChecks) -> None:
+        """One row per check, the capability line, and the Jacobians."""
+        self.checks = checks
+        self.set_running(False, f"done: {checks.function}, {checks.dtype}, eps={checks.eps:.3g}")
+        self.result.setRowCount(len(checks.rows))
+        for row, result in enumerate(checks.rows):
+            self._set_row(row, result)
+        self.capabilities.setText(checks.capabilities.summary() if checks.capabilities else " ")
+        self.show_jacobians(checks.jacobians)
+
+    def _set_row(self, row: int, result: CheckResult) -> None:
+        def fmt(value):
+            return "" if value is None else f"{value:.3g}"
+
+        message = result.message if not result.hint else f"{result.message}\nhint: {result.hint}"
+        cells = (result.name, VERDICT[result.passed], fmt(result.max_abs_error), fmt(result.max_rel_error), result.worst_element, message.splitlines()[0] if message else "")
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(message)
+            if column == 1:
+                item.setForeground(pg.mkColor(VERDICT_COLOR[result.passed]))
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            self.result.setItem(row, column, item)
+
+    def verdicts(self) -> dict[str, str]:
+        """What the result table says: check name → verdict text."""
+        return {self.result.item(r, 0).text(): self.result.item(r, 1).text() for r in range(self.result.rowCount())}
+
+    def row_text(self, name: str) -> str:
+        """The whole row of check ``name``, as a person reads it."""
+        for r in range(self.result.rowCount()):
+            if self.result.item(r, 0).text() == name:
+                return " | ".join(self.result.item(r, c).text() for c in range(self.result.columnCount())) + " | " + self.result.item(r, 5).toolTip()
+        return ""
+
+    def show_jacobians(self, jacobians: Jacobians | None) -> None:
+        """Heatmaps of both Jacobians and their difference, the largest mismatch boxed."""
+        self._jacobians = jacobians
+        if jacobians is None:
+            for image in self.images.values():
+                image.clear()
+            self._worst_box.hide()
+            self.cell_info.setText("The Jacobians are too large to show (or nothing requires grad).")
+            return
+        both = np.concatenate([jacobians.numerical.ravel(), jacobians.analytical.ravel()])
+        finite = both[np.isfinite(both)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        high = high if high > low else low + 1.0
+        self.images["numerical"].setImage(jacobians.numerical, autoLevels=False)
+        self.images["analytical"].setImage(jacobians.analytical, autoLevels=False)
+        self._shared_bar.setLevels((low, high))
+        difference = jacobians.difference
+        bound = float(np.nanmax(np.abs(difference))) if np.isfinite(difference).any() else 1.0
+        bound = bound if bound > 0 else 1e-300
+        self.images["difference"].setImage(difference, autoLevels=False)
+        self._difference_bar.setLevels((-bound, bound))
+        row, column = jacobians.worst()
+        self._worst_box.setRect(column, row, 1, 1)
+        self._worst_box.show()
+        self.cell_info.setText(self.describe_cell(row, column, prefix="largest mismatch: "))
+
+    def describe_cell(self, row: int, column: int, prefix: str = "") -> str:
+        """Both values of one Jacobian entry and the input element it belongs to."""
+        jac = self._jacobians
+        return (
+            f"{prefix}d {jac.column_labels[column]} / d {jac.row_labels[row]}: "
+            f"numerical {jac.numerical[row, column]:.6g}, analytical {jac.analytical[row, column]:.6g}, "
+            f"difference {jac.difference[row, column]:.3g}  (eps {jac.eps:.3g})"
+        )
+
+    def worst_cell(self) -> tuple[int, int] | None:
+        """(row, column) boxed as the largest mismatch, or None."""
+        if not self._worst_box.isVisible():
+            return None
+        rect = self._worst_box.rect()
+        return int(rect.y()), int(rect.x())
+
+    def _on_cell_clicked(self, event) -> None:
+        if getattr(self, "_jacobians", None) is None:
+            return
+        rows, columns = self._jacobians.numerical.shape
+        for image in self.images.values():
+            position = image.mapFromScene(event.scenePos())
+            column, row = int(np.floor(position.x())), int(np.floor(position.y()))
+            if 0 <= row < rows and 0 <= column < columns:
+                self.cell_info.setText(self.describe_cell(row, column))
+                return
+
+    def show_sweep(self, sweep: EpsSweep) -> None:
+        """Max error against eps (log–log) per dtype, with the best eps and ε^(1/3) marked."""
+        self.sweep = sweep
+        self.set_running(False, f"done: eps sweep of {sweep.function}")
+        for dtype, errors in sweep.errors.items():
+            color = DTYPE_COLORS.get(dtype, "#555")
+            if dtype not in self._sweep_items:
+                curve = self.sweep_plot.plot(name=dtype, pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4, symbolBrush=color)
+                best = pg.InfiniteLine(angle=90, pen=pg.mkPen(color, width=1.5))
+                cube = pg.InfiniteLine(angle=90, pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
+                for line in (best, cube):
+                    self.sweep_plot.addItem(line, ignoreBounds=True)
+                self._sweep_items[dtype] = (curve, best, cube)
+            curve, best, cube = self._sweep_items[dtype]
+            positive = np.where(errors > 0, errors, np.nan)
+            curve.setData(sweep.eps, positive, connect="finite")
+            best.setPos(np.log10(sweep.best[dtype]))
+            cube.setPos(np.log10(sweep.cube_root_machine_eps[dtype]))
+        parts = [f"{d}: best eps {sweep.best[d]:.2g} (\u03b5^1/3 = {sweep.cube_root_machine_eps[d]:.2g})" for d in sweep.errors]
+        self.sweep_info.setText("   ".join(parts) + "   \u2014 solid: best, dashed: \u03b5^1/3")
+        self.best_button.setEnabled(True)
+
+    def best_eps(self) -> float | None:
+        """The best eps of the sweep for the selected dtype (float64 when it was not swept)."""
+        if self.sweep is None:
+            return None
+        return self.sweep.best.get(self.dtype.currentText(), self.sweep.best.get("float64"))
+
+    def _on_use_best(self) -> None:
+        best = self.best_eps()
+        if best is not None:
+            self.eps.setValue(min(max(best, self.eps.minimum()), self.eps.maximum()))
+
+    def _on_sweep_clicked(self, event) -> None:
+        if self.sweep is None or not self.sweep_plot.sceneBoundingRect().contains(event.scenePos()):
+            return
+        x = self.sweep_plot.getPlotItem().vb.mapSceneToView(event.scenePos()).x()
+        self.eps.setValue(min(max(10**x, self.eps.minimum()), self.eps.maximum()))
+
+    def show_failure(self, text: str) -> None:
+        self.set_running(False, text)
+
+    def _on_lint_clicked(self, item: QListWidgetItem) -> None:
+        self.line_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+
+def verdict_html(result: CheckResult) -> str:
+    """A one-line coloured verdict, for tooltips and reports."""
+    return f"<b style='color:{VERDICT_COLOR[result.passed]}'>{VERDICT[result.passed]}</b> {html.escape(result.name)}"

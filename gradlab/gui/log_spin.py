@@ -1,0 +1,44 @@
+"""A spin box for quantities that live on a log scale (eps, tolerances)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import QDoubleSpinBox
+
+
+class LogSpinBox(QDoubleSpinBox):
+    """Shows values like ``1e-06``; each arrow step multiplies or divides by 10^(1/``steps_per_decade``)."""
+
+    def __init__(self, value: float, low: float, high: float, steps_per_decade: int = 4, parent=None) -> None:
+        super().__init__(parent)
+        self._steps_per_decade = steps_per_decade
+        self.setDecimals(320)  # Qt rounds values to this many decimals; keep tiny eps exact
+        self.setRange(low, high)
+        self.setValue(value)
+        self.setKeyboardTracking(False)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
+        return f"{value:.3g}"
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt override
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, position: int):
+        try:
+            value = float(text)
+        except ValueError:
+            partial = text.strip().lower()
+            ok = partial == "" or partial[-1] in "e.-+" or partial.rstrip("0123456789.e-+") == ""
+            return (QValidator.State.Intermediate if ok else QValidator.State.Invalid), text, position
+        inside = self.minimum() <= value <= self.maximum()
+        return (QValidator.State.Acceptable if inside else QValidator.State.Intermediate), text, position
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt override
+        value = max(self.value(), self.minimum(), 1e-300)
+        exponent = math.log10(value) + steps / self._steps_per_decade
+        self.setValue(min(max(10**exponent, self.minimum()), self.maximum()))
