@@ -131,22 +131,24 @@ class GradcheckPanel(QWidget):
             ("eps", self.eps), ("atol", self.atol), ("rtol", self.rtol), ("nondet_tol", self.nondet_tol),
             ("dtype", self.dtype), ("input shape", self.shape), ("seed", self.seed), ("", self.fast_mode),
         ]
+        per_row = 3
         for index, (label, widget) in enumerate(cells):
-            row, column = divmod(index, 4)
+            row, column = divmod(index, per_row)
             grid.addWidget(QLabel(label), row, 2 * column)
             grid.addWidget(widget, row, 2 * column + 1)
-        checks_row = QHBoxLayout()
-        checks_row.addWidget(QLabel("run: gradcheck +"))
-        for box in self.check_boxes.values():
-            checks_row.addWidget(box)
-        checks_row.addStretch(1)
-        grid.addLayout(checks_row, 2, 0, 1, 8)
+        checks = QGridLayout()
+        checks.addWidget(QLabel("run gradcheck and:"), 0, 0)
+        for index, box in enumerate(self.check_boxes.values()):
+            checks.addWidget(box, index // 2, 1 + index % 2)
+        checks.setColumnStretch(3, 1)
+        grid.addLayout(checks, 3, 0, 1, 6)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.progress, 1)
-        buttons.addWidget(self.status)
-        grid.addLayout(buttons, 3, 0, 1, 8)
+        grid.addLayout(buttons, 4, 0, 1, 6)
+        self.status.setWordWrap(True)
+        grid.addWidget(self.status, 5, 0, 1, 6)
         return grid
 
     def _build_jacobians(self) -> QWidget:
@@ -154,6 +156,7 @@ class GradcheckPanel(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         self.heatmaps = named(pg.GraphicsLayoutWidget(), "jacobianHeatmaps")
+        self.heatmaps.setMinimumWidth(200)
         self.images: dict[str, pg.ImageItem] = {}
         self._views: dict[str, pg.ViewBox] = {}
         for column, (key, title) in enumerate((("numerical", "numerical"), ("analytical", "analytical (backward)"), ("difference", "analytical \u2212 numerical"))):
@@ -196,10 +199,14 @@ class GradcheckPanel(QWidget):
         self.sweep_info = named(QLabel("max |numerical \u2212 analytical| against eps: click the plot to use an eps"), "epsSweepInfo")
         buttons.addWidget(self.sweep_button)
         buttons.addWidget(self.best_button)
-        buttons.addWidget(self.sweep_info, 1)
+        buttons.addStretch(1)
         layout.addLayout(buttons)
+        self.sweep_info.setWordWrap(True)
+        layout.addWidget(self.sweep_info)
         self.sweep_plot = named(pg.PlotWidget(), "epsSweepPlot")
         self.sweep_plot.setLogMode(True, True)
+        for side in ("bottom", "left"):
+            self.sweep_plot.getAxis(side).enableAutoSIPrefix(False)
         self.sweep_plot.setLabel("bottom", "eps")
         self.sweep_plot.setLabel("left", "max |numerical \u2212 analytical|")
         self.sweep_plot.addLegend(offset=(-10, 10))

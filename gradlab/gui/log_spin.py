@@ -19,6 +19,15 @@ class LogSpinBox(QDoubleSpinBox):
         self.setValue(value)
         self.setKeyboardTracking(False)
 
+    def sizeHint(self):  # noqa: N802 - Qt override
+        # QDoubleSpinBox sizes itself for every decimal it may show; ours shows three significant digits.
+        hint = super().sizeHint()
+        hint.setWidth(self.fontMetrics().horizontalAdvance("8.88e-888") + 36)
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt override
+        return self.sizeHint()
+
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
         return f"{value:.3g}"
 
