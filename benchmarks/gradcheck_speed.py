@@ -33,7 +33,7 @@ def measure(repeats: int) -> dict:
             progressed = threading.Event()
             asked = []
 
-            def on_progress(done, total, progressed=progressed, asked=asked):
+            def on_progress(done, total, item, progressed=progressed, asked=asked):
                 if done > 0 and not progressed.is_set():
                     progressed.set()
                     threading.Timer(0.2, lambda: (asked.append(time.perf_counter()), engine.cancel())).start()

@@ -15,14 +15,15 @@ import os
 import sys
 from dataclasses import asdict
 
+from gradlab.core.bench_table import compare_tables
 from gradlab.core.curve_table import write_csv
 from gradlab.core.lint import lint_source
-from gradlab.core.results import CheckResult, FunctionChecks, Problem, verdict_is_failure
+from gradlab.core.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
 from gradlab.core.source_text import read_source
-from gradlab.engine import CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
+from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
-COMMANDS = ("check", "plot")
+COMMANDS = ("check", "plot", "bench")
 
 
 def _check_parser() -> argparse.ArgumentParser:
@@ -67,10 +68,87 @@ def _plot_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(float(part)) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 100,10000,1000000, got {text!r}") from None
+    if not sizes or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(f"expected positive sizes, got {text!r}")
+    return sizes
+
+
+def _bench_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradlab bench",
+        description="Time the custom Function against autograd of its forward and its compare entries (torch.utils.benchmark).",
+    )
+    parser.add_argument("file")
+    parser.add_argument("--function", help="the Function to benchmark (default: the first)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
+    parser.add_argument("--sizes", type=_sizes, default=(100, 10_000, 1_000_000), help="element counts (default 100,10000,1000000)")
+    parser.add_argument("--mode", default="both", choices=("forward", "backward", "both", "double"), help="what is timed (default both)")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float64", "float16", "bfloat16"))
+    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's)")
+    parser.add_argument("--min-run-time", type=float, default=0.2, help="seconds of measurement per cell (default 0.2)")
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--out", help="also write the report to this JSON file (open it in the app's benchmark panel)")
+    return parser
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """``gradlab bench``: rows are printed (to stderr) as they are measured, then the table."""
+    request = BenchRequest(
+        Source(os.path.abspath(args.file)),
+        args.function,
+        sizes=args.sizes,
+        modes=(args.mode,),
+        dtype=args.dtype,
+        device=args.device,
+        threads=args.threads,
+        min_run_time=args.min_run_time,
+    )
+
+    def on_progress(done: int, total: int, item) -> None:
+        if isinstance(item, BenchmarkRow):
+            time_text = "not timed: " + item.error if item.error else f"{item.median_s * 1e6:.4g} us"
+            print(f"[{done}/{total}] {item.implementation} @ {item.size:,}: {time_text}", file=sys.stderr)
+
+    with Engine(timeout=args.timeout) as engine:
+        try:
+            report = engine.request(request, on_progress=on_progress)
+        except EngineError as exc:
+            _error(str(exc.problem))
+            return EXIT_UNUSABLE
+    data = report.to_json()
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return EXIT_OK
+    env = report.environment
+    print(f"{report.function} — {args.mode}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} threads, torch {env['torch']}")
+    for table in compare_tables(report.rows):
+        print(table.render())
+    for why in report.why:
+        peak = f", peak {why.peak_bytes / 1e6:.1f} MB" if why.peak_bytes is not None else ""
+        print(
+            f"  {why.implementation}: {why.forward_ops} ops forward + {why.backward_ops} backward"
+            f"{f' ({why.forward_kernels}+{why.backward_kernels} kernels)' if why.forward_kernels or why.backward_kernels else ''}, "
+            f"{why.saved_bytes / 1e6:.2f} MB saved for backward{peak} at {why.size:,} elements"
+        )
+    for row in report.rows:
+        if row.error:
+            print(f"  {row.implementation} @ {row.size:,}: {row.error}")
+    return EXIT_OK
+
+
 def _app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gradlab",
-        description="A workbench for custom torch.autograd.Functions. Commands: check, plot (gradlab COMMAND -h).",
+        description="A workbench for custom torch.autograd.Functions. Commands: check, plot, bench (gradlab COMMAND -h).",
     )
     parser.add_argument("file", nargs="?", help="a function file to open (default: the built-in Sigmoid)")
     return parser
@@ -245,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(_check_parser().parse_args(argv[1:]))
     if argv and argv[0] == "plot":
         return run_plot(_plot_parser().parse_args(argv[1:]))
+    if argv and argv[0] == "bench":
+        return run_bench(_bench_parser().parse_args(argv[1:]))
     return run_app(_app_parser().parse_args(argv))
 
 

@@ -77,16 +77,19 @@ def apply_function(spec: FunctionSpec) -> Callable:
     return call
 
 
-def autograd_of_forward(spec: FunctionSpec) -> Callable:
+def autograd_of_forward(spec: FunctionSpec, clone_inputs: bool = True) -> Callable:
     """The Function's forward code run under plain autograd with a stand-in ctx.
 
     This is the derivative autograd would give without the hand-written
-    backward, and the "naive" implementation in benchmarks.  Tensor arguments
-    are cloned first so a forward that works in place does not touch a leaf.
+    backward, and the "naive" implementation in benchmarks.  With
+    ``clone_inputs`` tensor arguments are cloned first, so a forward that
+    works in place does not touch a leaf; benchmarks leave that off unless
+    the forward needs it, so the clone is not timed.
     """
 
     def call(*args):
-        args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+        if clone_inputs:
+            args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
         needs = [isinstance(a, torch.Tensor) and a.requires_grad for a in args]
         try:
             if spec.uses_setup_context:

@@ -321,3 +321,72 @@ class LintFinding:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message} \u2014 {self.fix}"
+
+
+@dataclass
+class BenchmarkRow:
+    """One timed cell: an implementation at a size and mode, as ``torch.utils.benchmark`` measured it.
+
+    ``error`` is set (and the times are None) when the cell was not timed:
+    its outputs or gradients differ from the custom Function's, or it failed.
+    ``noisy`` follows ``Measurement``: IQR above 10 % of the median.
+    """
+
+    implementation: str
+    size: int
+    mode: str
+    device: str
+    dtype: str
+    median_s: float | None
+    iqr_s: float | None
+    runs: int
+    noisy: bool = False
+    error: str = ""
+
+
+@dataclass
+class BenchmarkWhy:
+    """What explains an implementation's time: work launched, memory kept for backward, peak memory."""
+
+    implementation: str
+    size: int
+    forward_ops: int
+    backward_ops: int
+    forward_kernels: int
+    backward_kernels: int
+    saved_bytes: int
+    peak_bytes: int | None
+    top_ops: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BenchmarkReport:
+    """A whole benchmark run: rows, explanations and the environment; JSON round-trips."""
+
+    function: str
+    rows: list[BenchmarkRow]
+    why: list[BenchmarkWhy]
+    environment: dict
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        from dataclasses import asdict
+
+        return {
+            "function": self.function,
+            "environment": self.environment,
+            "rows": [asdict(r) for r in self.rows],
+            "why": [asdict(w) for w in self.why],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> BenchmarkReport:
+        """Rebuild a report saved with :meth:`to_json` (``gradlab bench --out``)."""
+        return cls(
+            function=data.get("function", ""),
+            rows=[BenchmarkRow(**r) for r in data["rows"]],
+            why=[BenchmarkWhy(**w) for w in data.get("why", [])],
+            environment=dict(data.get("environment", {})),
+            notes=list(data.get("notes", [])),
+        )

@@ -7,6 +7,6 @@ imports no torch; only the child does.
 """
 
 from gradlab.engine.client import Engine, EngineError
-from gradlab.engine.protocol import CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
+from gradlab.engine.protocol import BenchRequest, CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
 
-__all__ = ["Engine", "EngineError", "Source", "LoadRequest", "CurvesRequest", "CheckRequest", "CallsRequest", "EpsSweepRequest"]
+__all__ = ["BenchRequest", "Engine", "EngineError", "Source", "LoadRequest", "CurvesRequest", "CheckRequest", "CallsRequest", "EpsSweepRequest"]

@@ -201,8 +201,11 @@ class Engine:
                 self._kill()
                 raise EngineError(Problem("timeout", f"the engine did not start within {STARTUP_TIMEOUT:.0f} s"))
 
-    def request(self, request, timeout: float | None = None, on_progress: Callable[[int, int], None] | None = None):
-        """Send ``request`` and wait for its result; ``on_progress(done, total)`` hears long requests' progress.
+    def request(self, request, timeout: float | None = None, on_progress: Callable[[int, int, object], None] | None = None):
+        """Send ``request`` and wait for its result.
+
+        ``on_progress(done, total, item)`` hears long requests' progress; ``item`` is a partial result
+        (a benchmark row) or None.
 
         Raises
         ------

@@ -6,11 +6,20 @@ import sys
 
 import torch
 
+from gradlab.core.benchmark import run_benchmark
 from gradlab.core.calls import call_styles
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
 from gradlab.core.loading import load_function_file
-from gradlab.engine.protocol import CallsRequest, CheckRequest, CurvesRequest, EngineInfo, EpsSweepRequest, LoadRequest
+from gradlab.engine.protocol import (
+    BenchRequest,
+    CallsRequest,
+    CheckRequest,
+    CurvesRequest,
+    EngineInfo,
+    EpsSweepRequest,
+    LoadRequest,
+)
 
 
 def _load(source):
@@ -19,6 +28,31 @@ def _load(source):
 
 def _function(request):
     return _load(request.source).function(request.function)
+
+
+def _bench(request, progress):
+    spec = _function(request)
+    names = request.implementations
+    count = len(names) if names is not None else 2 + len(spec.options.compare)
+    total = len(request.sizes) * len(request.modes) * count + count
+    done = 0
+    for kind, item in run_benchmark(
+        spec,
+        sizes=request.sizes,
+        modes=request.modes,
+        names=names,
+        dtype=getattr(torch, request.dtype),
+        device=request.device,
+        threads=request.threads,
+        min_run_time=request.min_run_time,
+        seed=request.seed,
+    ):
+        if kind == "report":
+            return item
+        done += 1
+        if progress is not None:
+            progress(min(done, total), total, item)
+    raise RuntimeError("the benchmark ended without a report")
 
 
 def engine_info() -> EngineInfo:
@@ -62,6 +96,8 @@ def handle(request, progress=None):
         )
     if isinstance(request, EpsSweepRequest):
         return sweep_eps(_function(request), request.eps, shape=tuple(request.shape), seed=request.seed, progress=progress)
+    if isinstance(request, BenchRequest):
+        return _bench(request, progress)
     if isinstance(request, CallsRequest):
         return call_styles(_function(request), values=request.values, requires_grad=request.requires_grad)
     raise TypeError(f"unknown request {type(request).__name__}")

@@ -102,3 +102,25 @@ class EngineInfo:
     python_version: str
     threads: int
     devices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BenchRequest:
+    """Benchmark the implementations (answer: :class:`~gradlab.core.results.BenchmarkReport`).
+
+    Rows and explanations also arrive one by one as progress items.
+    """
+
+    source: Source
+    function: str | None = None
+    sizes: tuple[int, ...] = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+    modes: tuple[str, ...] = ("both",)
+    implementations: tuple[str, ...] | None = None
+    dtype: str = "float32"
+    device: str = "cpu"
+    threads: int | None = None
+    min_run_time: float = 0.2
+    seed: int = 0
+
+    def describe(self) -> str:
+        return f"benchmarking {self.function or 'the first Function'}"

@@ -19,15 +19,15 @@ PROGRESS_INTERVAL = 0.1
 
 
 def _progress_sender(conn, request_id: int):
-    """A ``progress(done, total)`` callback that sends at most one message per interval, and the last."""
+    """A ``progress(done, total, item=None)`` callback: at most one message per interval, the last, and every item."""
     last = {"time": 0.0, "done": -1}
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int, item=None) -> None:
         now = time.monotonic()
         finished = done >= total and last["done"] < total
-        if (now - last["time"] >= PROGRESS_INTERVAL and done != last["done"]) or finished:
+        if item is not None or (now - last["time"] >= PROGRESS_INTERVAL and done != last["done"]) or finished:
             last["time"], last["done"] = now, done
-            conn.send((request_id, "progress", (done, total)))
+            conn.send((request_id, "progress", (done, total, item)))
 
     return progress
 

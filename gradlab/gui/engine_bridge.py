@@ -29,6 +29,8 @@ class EngineBridge(QObject):
         channel, ticket, :class:`Problem`
     progress(str, int, int, int)
         channel, ticket, done, total of a long request
+    item_ready(str, int, object)
+        channel, ticket, a partial result (a benchmark row) as it arrives
     state_changed(str)
         ``"starting"``, ``"ready"``, ``"busy"``, ``"restarted"``, ``"stopped"``
     """
@@ -36,6 +38,7 @@ class EngineBridge(QObject):
     result_ready = Signal(str, int, object)
     failed = Signal(str, int, object)
     progress = Signal(str, int, int, int)
+    item_ready = Signal(str, int, object)
     state_changed = Signal(str)
 
     def __init__(self, timeout: float, parent: QObject | None = None) -> None:
@@ -75,6 +78,11 @@ class EngineBridge(QObject):
             self._thread.join(10)
         self.engine.close()
 
+    def _on_progress(self, channel: str, ticket: int, done: int, total: int, item) -> None:
+        if item is not None:
+            self._emit(self.item_ready, channel, ticket, item)
+        self._emit(self.progress, channel, ticket, done, total)
+
     def _emit(self, signal, *args) -> bool:
         """Emit from the worker thread; False once the Qt side has been deleted."""
         try:
@@ -92,9 +100,7 @@ class EngineBridge(QObject):
             if ticket != self.latest(channel):
                 continue  # superseded before it was sent
             try:
-                result = self.engine.request(
-                    request, on_progress=lambda done, total, c=channel, t=ticket: self._emit(self.progress, c, t, done, total)
-                )
+                result = self.engine.request(request, on_progress=lambda done, total, item, c=channel, t=ticket: self._on_progress(c, t, done, total, item))
             except EngineError as exc:
                 delivered = self._emit(self.failed, channel, ticket, exc.problem)
             except Exception as exc:  # noqa: BLE001 - a worker never dies silently

@@ -1,0 +1,82 @@
+"""Benchmark rows as a ``torch.utils.benchmark.Compare``-shaped table: sizes × implementations.  No torch here."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gradlab.core.results import BenchmarkRow
+
+_UNITS = (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9))
+
+
+def time_unit(seconds: list[float]) -> tuple[str, float]:
+    """One unit for a whole table, chosen so the smallest time reads at least 1."""
+    finite = [s for s in seconds if s and math.isfinite(s)]
+    smallest = min(finite) if finite else 1.0
+    for name, scale in _UNITS:
+        if smallest >= scale:
+            return name, scale
+    return _UNITS[-1]
+
+
+def format_time(seconds: float | None, scale: float) -> str:
+    """Four significant figures in the table's unit."""
+    if seconds is None:
+        return ""
+    value = seconds / scale
+    return f"{value:.4g}" if value < 1000 else f"{value:.0f}"
+
+
+@dataclass
+class CompareTable:
+    """A mode's rows arranged as Compare does: one row per size, one column per implementation."""
+
+    mode: str
+    implementations: list[str]
+    sizes: list[int]
+    unit: str
+    scale: float
+    cells: dict[tuple[int, str], BenchmarkRow]
+
+    def best(self, size: int) -> str | None:
+        """The fastest implementation at ``size`` (None if nothing was timed)."""
+        timed = [(row.median_s, name) for (s, name), row in self.cells.items() if s == size and row.median_s is not None]
+        return min(timed)[1] if timed else None
+
+    def text(self, name: str, size: int) -> str:
+        row = self.cells.get((size, name))
+        if row is None:
+            return ""
+        if row.error:
+            return "not timed"
+        return format_time(row.median_s, self.scale) + (" (noisy)" if row.noisy else "")
+
+    def render(self) -> str:
+        """Plain text, the best of each row marked with ``*``."""
+        header = [f"size ({self.unit})"] + self.implementations
+        lines = [header]
+        for size in self.sizes:
+            best = self.best(size)
+            lines.append([f"{size:,}"] + [self.text(n, size) + (" *" if n == best else "") for n in self.implementations])
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths)) for line in lines)
+
+
+def compare_tables(rows: list[BenchmarkRow]) -> list[CompareTable]:
+    """One table per mode, in the order the modes were measured."""
+    tables = []
+    for mode in dict.fromkeys(r.mode for r in rows):
+        mode_rows = [r for r in rows if r.mode == mode]
+        unit, scale = time_unit([r.median_s for r in mode_rows if r.median_s is not None])
+        tables.append(
+            CompareTable(
+                mode=mode,
+                implementations=list(dict.fromkeys(r.implementation for r in mode_rows)),
+                sizes=sorted({r.size for r in mode_rows}),
+                unit=unit,
+                scale=scale,
+                cells={(r.size, r.implementation): r for r in mode_rows},
+            )
+        )
+    return tables

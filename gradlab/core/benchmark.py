@@ -1,0 +1,314 @@
+"""Benchmark a Function against autograd-of-forward and its ``compare`` entries.
+
+Timing is ``torch.utils.benchmark.Timer.blocked_autorange`` (explicit thread
+count; CUDA synchronised by the Timer).  Before a cell is timed, every
+implementation's output and gradients are checked against the custom
+Function's on identical inputs; a mismatch is reported, not timed.  The
+"why" comes from ``torch.profiler`` (ops and kernels launched), a
+``saved_tensors_hooks`` pack hook (bytes kept for backward) and CUDA's peak
+memory.
+
+:func:`run_benchmark` is a generator: it yields each row as it is measured,
+so callers can show results cell by cell and stop between cells.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+
+import torch
+import torch.utils.benchmark as benchmark
+
+from gradlab.core.capture import captured_output
+from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of_forward, first_tensor, make_inputs, user_callable
+from gradlab.core.loading import FunctionSpec
+from gradlab.core.problems import UserCodeError
+from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, Problem
+
+CUSTOM = "custom Function"
+MODES = ("forward", "backward", "both", "double")
+DEFAULT_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+#: IQR above this fraction of the median marks a cell noisy, as ``Measurement`` does.
+NOISY_IQR = 0.1
+
+
+def implementations(spec: FunctionSpec, inputs: tuple | None = None) -> dict[str, Callable]:
+    """The custom Function, autograd of its forward, and each ``compare`` entry, by name.
+
+    Autograd of forward runs on the inputs themselves (no defensive clone, which
+    would be timed) unless the forward, tried on ``inputs``, needs the clone.
+    """
+    naive = autograd_of_forward(spec, clone_inputs=False)
+    if inputs is not None:
+        try:
+            with torch.no_grad():
+                naive(*[a.detach().clone() if isinstance(a, torch.Tensor) else a for a in inputs])
+            naive(*inputs)
+        except (UserCodeError, RuntimeError):
+            naive = autograd_of_forward(spec, clone_inputs=True)
+    found = {CUSTOM: apply_function(spec), AUTOGRAD_OF_FORWARD: naive}
+    for name, fn in spec.options.compare.items():
+        found[name] = user_callable(fn, spec.filename, f"compare[{name!r}]")
+    return found
+
+
+def environment(device: str, dtype: torch.dtype, threads: int) -> dict:
+    """Torch version, device name, threads and dtype: what a reader of the numbers needs."""
+    if device.startswith("cuda"):
+        name = torch.cuda.get_device_name(torch.device(device))
+    else:
+        name = _cpu_name()
+    return {
+        "torch": str(torch.__version__),
+        "device": device,
+        "device_name": name,
+        "threads": threads,
+        "dtype": str(dtype).replace("torch.", ""),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _statement(fn: Callable, inputs: tuple, mode: str) -> Callable[[], object]:
+    """The timed callable of ``mode``; for backward the graph is built here, outside the timed region."""
+    diff = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
+    out = first_tensor(fn(*inputs))  # the backward mode's graph, and the seeds' shapes
+    seed = torch.ones_like(out)  # allocated once: only the implementation's own work is timed
+    if mode == "forward":
+        return lambda: fn(*inputs)
+    if mode == "backward":
+        return lambda: torch.autograd.grad(out, diff, seed, retain_graph=True, allow_unused=True)
+    if mode == "both":
+        return lambda: torch.autograd.grad(first_tensor(fn(*inputs)), diff, seed, allow_unused=True)
+    if mode == "double":
+        second_seeds = [torch.ones_like(a) for a in diff]
+
+        def double_backward():
+            grads = torch.autograd.grad(first_tensor(fn(*inputs)), diff, seed, create_graph=True, allow_unused=True)
+            pairs = [(g, s) for g, s in zip(grads, second_seeds) if g is not None and g.requires_grad]
+            return torch.autograd.grad([g for g, _ in pairs], diff, [s for _, s in pairs], allow_unused=True)
+
+        return double_backward
+    raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+
+
+def _results(fn: Callable, inputs: tuple) -> tuple[torch.Tensor, list]:
+    diff = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
+    out = first_tensor(fn(*inputs))
+    grads = torch.autograd.grad(out, diff, torch.ones_like(out), allow_unused=True) if out.requires_grad else [None] * len(diff)
+    return out.detach(), [None if g is None else g.detach() for g in grads]
+
+
+def mismatch(fn: Callable, reference: tuple, inputs: tuple, dtype: torch.dtype) -> str:
+    """Why ``fn`` disagrees with the reference (output, gradients) on ``inputs``, or ``""``."""
+    tolerance = {"rtol": 1e-5, "atol": 1e-8} if dtype == torch.float64 else {"rtol": 1e-3, "atol": 1e-5}
+    out, grads = _results(fn, inputs)
+    ref_out, ref_grads = reference
+    if out.shape != ref_out.shape or not torch.allclose(out, ref_out, equal_nan=True, **tolerance):
+        worst = (out - ref_out).abs().max().item() if out.shape == ref_out.shape else float("nan")
+        return f"output differs from the custom Function's (max |difference| {worst:.3g}); not timed"
+    for index, (g, r) in enumerate(zip(grads, ref_grads)):
+        if (g is None) != (r is None) or (g is not None and not torch.allclose(g, r, equal_nan=True, **tolerance)):
+            return f"gradient {index} differs from the custom Function's; not timed"
+    return ""
+
+
+def _first_level_ops(events) -> list[str]:
+    """aten ops not called by another aten op: the operations the Python code (or autograd) dispatched."""
+    names = []
+    for event in events:
+        if not event.name.startswith("aten::"):
+            continue
+        parent = event.cpu_parent
+        while parent is not None and not parent.name.startswith("aten::"):
+            parent = parent.cpu_parent
+        if parent is None:
+            names.append(event.name)
+    return names
+
+
+def _kernels(events) -> int:
+    return sum(1 for e in events if e.device_type == torch.autograd.DeviceType.CUDA)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """torch.profiler's tracer logs every start and stop to the process's stderr; keep that off the user's terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def explain(name: str, fn: Callable, inputs: tuple, size: int, device: str) -> BenchmarkWhy:
+    """Ops and kernels launched by forward and backward, bytes saved for backward, and CUDA peak memory."""
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    if device.startswith("cuda"):
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    diff = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
+    saved: dict[int, int] = {}
+
+    def pack(tensor):
+        saved[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        baseline = torch.cuda.memory_allocated()
+    with _native_stderr_silenced():
+        with torch.profiler.profile(activities=activities) as forward_profile:
+            with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+                out = first_tensor(fn(*inputs))
+        with torch.profiler.profile(activities=activities) as backward_profile:
+            if out.requires_grad:
+                torch.autograd.grad(out, diff, torch.ones_like(out), allow_unused=True)
+    peak = None
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        peak = int(torch.cuda.max_memory_allocated() - baseline)
+    forward_ops = _first_level_ops(forward_profile.events())
+    backward_ops = [n for n in _first_level_ops(backward_profile.events()) if n != "aten::ones_like"]
+    top = [f"{op} \u00d7{n}" for op, n in Counter(forward_ops + backward_ops).most_common(6)]
+    return BenchmarkWhy(
+        implementation=name,
+        size=size,
+        forward_ops=len(forward_ops),
+        backward_ops=len(backward_ops),
+        forward_kernels=_kernels(forward_profile.events()),
+        backward_kernels=_kernels(backward_profile.events()),
+        saved_bytes=sum(saved.values()),
+        peak_bytes=peak,
+        top_ops=top,
+    )
+
+
+def supports_double_backward(fn: Callable, inputs: tuple) -> bool:
+    """Whether second derivatives flow through ``fn``.
+
+    A first derivative taken with a seed that requires grad must depend on
+    that seed; a ``once_differentiable`` or detaching backward breaks that link
+    (and autograd would silently return nothing rather than fail).
+    """
+    diff = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
+    out = first_tensor(fn(*inputs))
+    seed = torch.ones_like(out, requires_grad=True)
+    grads = [g for g in torch.autograd.grad(out, diff, seed, create_graph=True, allow_unused=True) if g is not None]
+    if not grads or not all(g.requires_grad for g in grads):
+        return False
+    try:
+        (through_seed,) = torch.autograd.grad(grads, seed, [torch.ones_like(g) for g in grads], allow_unused=True)
+    except RuntimeError:
+        return False
+    return through_seed is not None
+
+
+def _require_device(device: str) -> None:
+    """Refuse a device this machine does not have, saying what it does have."""
+    try:
+        torch.empty(1, device=device)
+    except (RuntimeError, AssertionError) as exc:
+        available = ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+        raise UserCodeError(
+            Problem("options", f"device {device!r} is not available here: {str(exc).splitlines()[0]}", hint=f"available: {', '.join(available)}")
+        ) from None
+
+
+def run_benchmark(
+    spec: FunctionSpec,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    modes: Sequence[str] = ("both",),
+    names: Sequence[str] | None = None,
+    dtype: torch.dtype = torch.float32,
+    device: str = "cpu",
+    threads: int | None = None,
+    min_run_time: float = 0.2,
+    seed: int = 0,
+) -> Iterator[tuple[str, object]]:
+    """Measure every chosen implementation at every size and mode, yielding as it goes.
+
+    Yields
+    ------
+    ("row", BenchmarkRow)
+        Each timed (or refused) cell.
+    ("why", BenchmarkWhy)
+        Each implementation's explanation, at the largest size.
+    ("report", BenchmarkReport)
+        Last: everything together.
+    """
+    _require_device(device)
+    threads = threads or torch.get_num_threads()
+    torch.set_num_threads(threads)
+    with captured_output():
+        available = implementations(spec, make_inputs(spec, (int(min(sizes)),), dtype, device, seed))
+    chosen = {n: f for n, f in available.items() if names is None or n in names}
+    unknown = [n for n in (names or []) if n not in available]
+    rows, whys, notes = [], [], []
+    if unknown:
+        notes.append(f"unknown implementation(s) {', '.join(unknown)}; available: {', '.join(available)}")
+    env = environment(device, dtype, threads)
+    label = spec.name
+    for size in sizes:
+        with captured_output():
+            inputs = make_inputs(spec, (int(size),), dtype, device, seed)
+            reference = _results(available[CUSTOM], inputs)
+        for mode in modes:
+            for name, fn in chosen.items():
+                row = BenchmarkRow(name, int(size), mode, device, env["dtype"], None, None, 0)
+                try:
+                    with captured_output():
+                        row.error = "" if name == CUSTOM else mismatch(fn, reference, inputs, dtype)
+                        if not row.error and mode == "double" and not supports_double_backward(fn, inputs):
+                            row.error = "double backward is not supported; not timed"
+                        if not row.error:
+                            timer = benchmark.Timer(
+                                stmt="run()",
+                                globals={"run": _statement(fn, inputs, mode)},
+                                num_threads=threads,
+                                label=label,
+                                sub_label=str(size),
+                                description=name,
+                            )
+                            measurement = timer.blocked_autorange(min_run_time=min_run_time)
+                            row.median_s, row.iqr_s = float(measurement.median), float(measurement.iqr)
+                            row.runs = len(measurement.times)
+                            row.noisy = measurement.iqr > NOISY_IQR * measurement.median
+                except UserCodeError as exc:
+                    row.error = exc.problem.message
+                except RuntimeError as exc:
+                    row.error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                rows.append(row)
+                yield "row", row
+    largest = max(int(s) for s in sizes)
+    with captured_output():
+        inputs = make_inputs(spec, (largest,), dtype, device, seed)
+    for name, fn in chosen.items():
+        try:
+            with captured_output():  # never yield inside: the consumer's prints would be captured
+                why = explain(name, fn, inputs, largest, device)
+        except (UserCodeError, RuntimeError):
+            continue
+        whys.append(why)
+        yield "why", why
+    yield "report", BenchmarkReport(spec.name, rows, whys, env, notes)

@@ -1,0 +1,90 @@
+"""The benchmark core: Timer-measured cells, equality before timing, the why, CUDA where there is one."""
+
+import json
+
+import pytest
+import torch
+
+from gradlab.core.bench_table import compare_tables
+from gradlab.core.benchmark import AUTOGRAD_OF_FORWARD, CUSTOM, run_benchmark
+from gradlab.core.loading import load_function_file
+from gradlab.core.problems import UserCodeError
+from gradlab.core.results import BenchmarkReport
+from tests.helpers import builtin
+
+FAST = {"min_run_time": 0.02}
+
+
+def bench(path, **kwargs):
+    spec = load_function_file(path).functions[0]
+    events = list(run_benchmark(spec, **{**FAST, **kwargs}))
+    kind, report = events[-1]
+    assert kind == "report"
+    return events, report
+
+
+def test_each_implementation_is_timed_per_size_and_rows_stream_before_the_report():
+    events, report = bench(builtin("sigmoid.py"), sizes=(100, 1000), modes=("both", "forward"))
+    rows = [item for kind, item in events if kind == "row"]
+    assert rows == report.rows and len(rows) == 2 * 2 * 3
+    assert {r.implementation for r in rows} == {CUSTOM, AUTOGRAD_OF_FORWARD, "torch.sigmoid"}
+    for row in rows:
+        assert row.error == "" and row.median_s > 0 and row.iqr_s >= 0 and row.runs >= 1
+        assert row.device == "cpu" and row.dtype == "float32"
+    assert report.environment["torch"] == torch.__version__ and report.environment["threads"] >= 1
+
+
+def test_the_why_explains_the_tutorials_ranking():
+    _, report = bench(builtin("sigmoid.py"), sizes=(10_000,))
+    why = {w.implementation: w for w in report.why}
+    assert why["torch.sigmoid"].forward_ops == 1 and why["torch.sigmoid"].backward_ops == 1
+    assert why[CUSTOM].backward_ops < why[AUTOGRAD_OF_FORWARD].backward_ops, "the hand-written backward is shorter"
+    assert why[CUSTOM].saved_bytes == 10_000 * 4, "saves only its output"
+    assert why[AUTOGRAD_OF_FORWARD].saved_bytes > why[CUSTOM].saved_bytes
+
+
+def test_an_implementation_that_disagrees_is_reported_not_timed(tmp_path):
+    source = open(builtin("sigmoid.py"), encoding="utf-8").read().replace('{"torch.sigmoid": torch.sigmoid}', '{"tanh": torch.tanh}')
+    path = tmp_path / "mismatch.py"
+    path.write_text(source, encoding="utf-8")
+    _, report = bench(str(path), sizes=(100,))
+    row = next(r for r in report.rows if r.implementation == "tanh")
+    assert row.median_s is None and "differs from the custom Function" in row.error
+
+
+def test_double_backward_is_refused_for_once_differentiable():
+    _, report = bench(builtin("cube_once_differentiable.py"), sizes=(100,), modes=("double",))
+    custom = next(r for r in report.rows if r.implementation == CUSTOM)
+    assert custom.median_s is None and "double backward is not supported" in custom.error
+    assert next(r for r in report.rows if r.implementation == AUTOGRAD_OF_FORWARD).median_s > 0
+
+
+def test_reports_round_trip_through_json():
+    _, report = bench(builtin("square.py"), sizes=(100,))
+    again = BenchmarkReport.from_json(json.loads(json.dumps(report.to_json())))
+    assert again == report
+
+
+def test_the_compare_table_has_one_unit_and_marks_the_best():
+    _, report = bench(builtin("sigmoid.py"), sizes=(100, 10_000))
+    (table,) = compare_tables(report.rows)
+    assert table.unit in ("us", "ms") and table.sizes == [100, 10_000]
+    text = table.render()
+    assert text.count("*") == 2 and "torch.sigmoid" in text.splitlines()[0]
+
+
+def test_an_unavailable_device_is_refused_with_what_is_available():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(UserCodeError) as info:
+        bench(builtin("sigmoid.py"), sizes=(100,), device="cuda")
+    assert "not available" in info.value.problem.message and "cpu" in info.value.problem.hint
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_cells_are_timed_and_peak_memory_is_measured():
+    _, report = bench(builtin("sigmoid.py"), sizes=(1_000, 1_000_000), device="cuda")
+    assert all(r.error == "" and r.median_s > 0 for r in report.rows)
+    assert report.environment["device_name"]
+    assert all(w.peak_bytes is not None and w.peak_bytes > 0 for w in report.why)
+    assert all(w.forward_kernels > 0 for w in report.why)
