@@ -15,7 +15,10 @@ def builtin_functions_dir() -> Path:
     ``resources/`` is installed as the package ``gradlab.resources``; in a
     source checkout that is not installed it is found beside the package.
     """
-    spec = importlib.util.find_spec("gradlab.resources.functions")
+    try:
+        spec = importlib.util.find_spec("gradlab.resources.functions")
+    except ModuleNotFoundError:  # a source checkout on PYTHONPATH, not installed
+        spec = None
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
     return Path(__file__).resolve().parents[2] / "resources" / "functions"

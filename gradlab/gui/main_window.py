@@ -18,8 +18,9 @@ from gradlab.core.lint import lint_source
 from gradlab.core.problems import UserCodeError
 from gradlab.core.results import CallStyles, CurveSet, FileInfo, FunctionInfo, Problem
 from gradlab.core.source_text import read_source
-from gradlab.engine import CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
+from gradlab.engine import BenchRequest, CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
 from gradlab.gui.arguments import ArgumentsPanel
+from gradlab.gui.benchmark_panel import BenchmarkPanel
 from gradlab.gui.calls_panel import CallsPanel
 from gradlab.gui.editor import CodeEditor
 from gradlab.gui.engine_bridge import EngineBridge
@@ -31,6 +32,8 @@ from gradlab.gui.plots import PlotPanel
 from gradlab.gui.problems import ProblemsLine
 from gradlab.gui.widgets import named
 
+#: Seconds a whole benchmark sweep may run before it is stopped.
+BENCHMARK_TIMEOUT = 3600.0
 #: Pause after the last keystroke before the edited code runs.
 DEBOUNCE_MS = 300
 RECENT_LIMIT = 10
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         self.bridge.failed.connect(self._on_failed)
         self.bridge.state_changed.connect(self._on_engine_state)
         self.bridge.progress.connect(self._on_progress)
+        self.bench_bridge: EngineBridge | None = None  # its own engine, started with the first benchmark
         self.path: str | None = None
         self.file_info: FileInfo | None = None
         self.function: str | None = None
@@ -158,6 +162,11 @@ class MainWindow(QMainWindow):
         self.gradcheck.line_requested.connect(self.editor.go_to_line)
         self.gradcheck_tab = _scrollable(self.gradcheck)
         self.tabs.addTab(self.gradcheck_tab, "Gradcheck")
+        self.benchmark = BenchmarkPanel()
+        self.benchmark.run_requested.connect(self._on_benchmark_requested)
+        self.benchmark.cancel_requested.connect(self.cancel_benchmark)
+        self.benchmark_tab = _scrollable(self.benchmark)
+        self.tabs.addTab(self.benchmark_tab, "Benchmark")
         self.tabs.currentChanged.connect(self._request_calls)
         self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter")
         self.splitter.addWidget(self.picker)
@@ -349,6 +358,7 @@ class MainWindow(QMainWindow):
             self.plot_panel.set_range(*info.domain)
         self.arguments.set_function(info)
         self.calls.set_function(info)
+        self.benchmark.set_function(info)
         self.picker.set_current(self.path, [f.name for f in self.file_info.functions], info.name)
 
     def _request_curves(self) -> None:
@@ -387,6 +397,37 @@ class MainWindow(QMainWindow):
             self.gradcheck.show_failure("nothing to sweep: the file has not loaded")
             return
         self.bridge.submit("sweep", EpsSweepRequest(self.source(), info.name, **options))
+
+    def _on_benchmark_requested(self, options: dict) -> None:
+        info = self.current_function_info()
+        if info is None:
+            self.benchmark.show_failure("nothing to benchmark: the file has not loaded")
+            return
+        if self.bench_bridge is None:
+            self.bench_bridge = EngineBridge(BENCHMARK_TIMEOUT, self)
+            self.bench_bridge.result_ready.connect(self._on_benchmark_result)
+            self.bench_bridge.failed.connect(self._on_benchmark_failed)
+            self.bench_bridge.item_ready.connect(lambda channel, ticket, item: self.benchmark.add_item(item))
+            self.bench_bridge.progress.connect(lambda channel, ticket, done, total: self.benchmark.show_progress(done, total))
+        self.bench_bridge.submit("bench", BenchRequest(self.source(), info.name, **options))
+
+    def cancel_benchmark(self) -> None:
+        """Stop the running benchmark; its engine restarts, the interactive one is untouched."""
+        if self.bench_bridge is not None:
+            self.bench_bridge.cancel()
+
+    def _on_benchmark_result(self, channel: str, ticket: int, report) -> None:
+        self.benchmark.show_report(report)
+
+    def _on_benchmark_failed(self, channel: str, ticket: int, problem: Problem) -> None:
+        self.benchmark.show_failure(f"{problem.kind}: {problem.message.splitlines()[0]}")
+
+    def _update_devices(self) -> None:
+        info = self.bridge.engine.info
+        if info is None:
+            return
+        unavailable = {} if any(d.startswith("cuda") for d in info.devices) else {"cuda": f"no CUDA GPU: torch {info.torch_version} sees none"}
+        self.benchmark.set_devices(list(info.devices), unavailable)
 
     # -- handlers ----------------------------------------------------------
     def _on_progress(self, channel: str, ticket: int, done: int, total: int) -> None:
@@ -444,6 +485,8 @@ class MainWindow(QMainWindow):
         self.run_failed.emit(problem)
 
     def _on_engine_state(self, state: str) -> None:
+        if state == "ready":
+            self._update_devices()
         self.engine_state.setText(ENGINE_STATE_TEXT.get(state, f"engine: {state}"))
         self.engine_state.setProperty("state", state)
 
@@ -467,4 +510,6 @@ class MainWindow(QMainWindow):
         self._debounce.stop()
         self._save_layout()
         self.bridge.close()
+        if self.bench_bridge is not None:
+            self.bench_bridge.close()
         super().closeEvent(event)

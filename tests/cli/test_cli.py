@@ -131,3 +131,33 @@ def test_check_takes_the_panels_options_and_reports_lint_and_extra_checks():
     legacy = json.loads(gradlab("check", builtin("multiply_add.py"), "--json", "--fast-mode", "--no-gradgradcheck").stdout)
     assert {f["code"] for f in legacy["lint"]} == {"variable", "saved-variables"}
     assert legacy["functions"][0]["gradgradcheck"]["passed"] is None
+
+
+def test_bench_json_has_the_documented_rows_and_environment(tmp_path):
+    out = tmp_path / "report.json"
+    result = gradlab("bench", builtin("sigmoid.py"), "--sizes", "100,1000", "--min-run-time", "0.02", "--json", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert json.loads(out.read_text(encoding="utf-8")) == report
+    assert {"torch", "device_name", "threads", "dtype"} <= set(report["environment"])
+    assert len(report["rows"]) == 6
+    for row in report["rows"]:
+        assert {"implementation", "size", "mode", "device", "dtype", "median_s", "iqr_s", "runs"} <= set(row)
+        assert row["median_s"] > 0 and row["mode"] == "both" and row["device"] == "cpu"
+    assert "[1/" in result.stderr, "rows are reported as they are measured"
+
+
+def test_bench_text_is_a_compare_table_with_the_why():
+    result = gradlab("bench", builtin("softplus.py"), "--sizes", "1000", "--mode", "backward", "--min-run-time", "0.02")
+    assert result.returncode == 0, result.stderr
+    assert "size (" in result.stdout and "F.softplus" in result.stdout and "*" in result.stdout
+    assert "saved for backward" in result.stdout
+
+
+def test_bench_on_a_missing_device_exits_2():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = gradlab("bench", builtin("sigmoid.py"), "--device", "cuda", "--sizes", "100")
+    assert result.returncode == 2 and "not available" in result.stderr

@@ -1,0 +1,383 @@
+"""The benchmark panel: custom Function vs autograd of forward vs built-ins, measured in its own engine."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradlab.core.bench_table import compare_tables, format_time, time_unit
+from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
+from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
+from gradlab.gui.widgets import int_spin, named
+
+CUSTOM = "custom Function"
+AUTOGRAD = "autograd of forward"
+DEFAULT_SIZES = "100, 1000, 10000, 100000, 1000000, 10000000"
+BEST = QColor("#c8f0c8")
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``"100, 1e4"`` → ``(100, 10000)``; ValueError with a readable message otherwise."""
+    try:
+        sizes = tuple(int(float(part)) for part in text.replace(";", ",").split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"sizes must be numbers like 100, 1e4, 1e6 — got {text!r}") from None
+    if not sizes or min(sizes) <= 0:
+        raise ValueError("sizes must be positive")
+    return sizes
+
+
+def implementation_color(name: str, index: int) -> str:
+    if name == CUSTOM:
+        return HAND_WRITTEN_COLOR
+    return REFERENCE_COLORS.get(name, COMPARE_COLORS[index % len(COMPARE_COLORS)])
+
+
+class BenchmarkPanel(QWidget):
+    """Controls, a Compare-shaped table, time-vs-size and speed-up plots, and the "why".
+
+    Signals
+    -------
+    run_requested(dict)
+        Keyword arguments of a benchmark request.
+    cancel_requested()
+    """
+
+    run_requested = Signal(dict)
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("benchmarkPanel")
+        self.rows: list[BenchmarkRow] = []
+        self.why: list[BenchmarkWhy] = []
+        self.report: BenchmarkReport | None = None
+        self._started = 0.0
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._build_controls())
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table = named(QTableWidget(0, 0), "benchmarkTable")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        splitter.addWidget(self.table)
+        plots = pg.GraphicsLayoutWidget()
+        plots.setMinimumWidth(200)
+        self.time_plot = plots.addPlot(row=0, col=0, title="time per call")
+        self.speedup_plot = plots.addPlot(row=0, col=1, title="speed-up vs baseline")
+        for plot in (self.time_plot, self.speedup_plot):
+            plot.setLogMode(True, True)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("bottom", "elements")
+            for side in ("bottom", "left"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
+        self.time_plot.setLabel("left", "seconds")
+        self.time_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.speedup_plot.setLabel("left", "baseline time / time")
+        self.speedup_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine)))
+        self.plots_widget = plots
+        self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        splitter.addWidget(plots)
+        self.why_label = named(QLabel(" "), "benchmarkWhy")
+        self.why_label.setWordWrap(True)
+        self.why_label.setTextFormat(Qt.TextFormat.RichText)
+        splitter.addWidget(self.why_label)
+        splitter.setSizes([200, 260, 120])
+        layout.addWidget(splitter, 1)
+
+    # -- construction ----------------------------------------------------
+    def _build_controls(self) -> QVBoxLayout:
+        self.device = named(QComboBox(), "deviceCombo")
+        self.device.addItem("cpu")
+        self.mode = named(QComboBox(), "modeCombo")
+        self.mode.addItems(["both", "forward", "backward", "double"])
+        self.mode.setToolTip("both: forward + backward (the tutorial's measure); backward: graph built outside the timed region")
+        self.dtype = named(QComboBox(), "benchDtypeCombo")
+        self.dtype.addItems(["float32", "float64", "float16", "bfloat16"])
+        self.sizes = named(QLineEdit(DEFAULT_SIZES), "sizesEdit")
+        self.threads = int_spin("threadsSpin", 0, 0, 256)
+        self.threads.setSpecialValueText("torch's default")
+        self.baseline = named(QComboBox(), "baselineCombo")
+        self.baseline.currentTextChanged.connect(self._redraw)
+        self.run_button = named(QPushButton("Run benchmark"), "runBenchmark")
+        self.cancel_button = named(QPushButton("Cancel"), "cancelBenchmark")
+        self.cancel_button.setEnabled(False)
+        self.progress = named(QProgressBar(), "benchmarkProgress")
+        self.progress.setFormat("%v / %m cells")
+        self.progress.setValue(0)
+        self.status = named(QLabel(" "), "benchmarkStatus")
+        self.status.setWordWrap(True)
+        self.export_button = named(QPushButton("Export\u2026"), "exportBenchmark")
+        self.open_button = named(QPushButton("Open report\u2026"), "openBenchmark")
+        self.run_button.clicked.connect(self._on_run)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.export_button.clicked.connect(self._on_export)
+        self.open_button.clicked.connect(self._on_open)
+        grid = QGridLayout()
+        cells = [("device", self.device), ("mode", self.mode), ("dtype", self.dtype), ("threads", self.threads), ("baseline", self.baseline)]
+        for index, (label, widget) in enumerate(cells):
+            row, column = divmod(index, 3)
+            grid.addWidget(QLabel(label), row, 2 * column)
+            grid.addWidget(widget, row, 2 * column + 1)
+        grid.addWidget(QLabel("sizes"), 2, 0)
+        grid.addWidget(self.sizes, 2, 1, 1, 5)
+        self._implementation_row = QHBoxLayout()
+        self._implementation_row.addWidget(QLabel("implementations:"))
+        self._implementation_row.addStretch(1)
+        self.implementation_boxes: dict[str, QCheckBox] = {}
+        buttons = QHBoxLayout()
+        for widget in (self.run_button, self.cancel_button):
+            buttons.addWidget(widget)
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.open_button)
+        layout = QVBoxLayout()
+        layout.addLayout(grid)
+        layout.addLayout(self._implementation_row)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        return layout
+
+    # -- configuration -----------------------------------------------------
+    def set_devices(self, available: list[str], unavailable: dict[str, str]) -> None:
+        """List usable devices, and the others disabled with the reason in their tooltip."""
+        current = self.device.currentText()
+        self.device.clear()
+        for name in available:
+            self.device.addItem(name)
+        model = self.device.model()
+        for name, reason in unavailable.items():
+            self.device.addItem(f"{name} (unavailable)")
+            item = model.item(self.device.count() - 1)
+            item.setEnabled(False)
+            item.setToolTip(reason)
+        if current in available:
+            self.device.setCurrentText(current)
+
+    def set_function(self, info: FunctionInfo) -> None:
+        """One check box per implementation of ``info``: the custom Function, autograd of forward, each compare."""
+        names = [CUSTOM, AUTOGRAD, *info.compare]
+        if list(self.implementation_boxes) == names:
+            return
+        for box in self.implementation_boxes.values():
+            box.deleteLater()
+        self.implementation_boxes = {}
+        for name in names:
+            box = named(QCheckBox(name), f"implementation:{name}")
+            box.setChecked(True)
+            self._implementation_row.insertWidget(self._implementation_row.count() - 1, box)
+            self.implementation_boxes[name] = box
+        self.baseline.blockSignals(True)
+        self.baseline.clear()
+        self.baseline.addItems(names)
+        self.baseline.setCurrentText(AUTOGRAD)
+        self.baseline.blockSignals(False)
+
+    def options(self) -> dict:
+        """The benchmark request's keyword arguments, as the controls say."""
+        return {
+            "sizes": parse_sizes(self.sizes.text()),
+            "modes": (self.mode.currentText(),),
+            "implementations": tuple(n for n, b in self.implementation_boxes.items() if b.isChecked()) or None,
+            "dtype": self.dtype.currentText(),
+            "device": self.device.currentText(),
+            "threads": self.threads.value() or None,
+        }
+
+    # -- running ---------------------------------------------------------
+    def _on_run(self) -> None:
+        try:
+            options = self.options()
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return
+        self.rows, self.why, self.report = [], [], None
+        self._started = time.monotonic()
+        self.set_running(True, "starting the benchmark engine\u2026")
+        self._redraw()
+        self.run_requested.emit(options)
+
+    def set_running(self, running: bool, text: str = "") -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.progress.setRange(0, 0)
+        self.status.setText(text)
+
+    def show_progress(self, done: int, total: int) -> None:
+        """done/total cells and an estimate of the time left."""
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        elapsed = time.monotonic() - self._started
+        if 0 < done < total:
+            self.status.setText(f"{done}/{total} done, about {elapsed / done * (total - done):.0f} s left")
+
+    def add_item(self, item) -> None:
+        """A row or an explanation, as the engine measures it."""
+        if isinstance(item, BenchmarkRow):
+            self.rows.append(item)
+            self._redraw()
+        elif isinstance(item, BenchmarkWhy):
+            self.why.append(item)
+            self._show_why()
+
+    def show_report(self, report: BenchmarkReport) -> None:
+        """The finished (or opened) report: everything redrawn from it."""
+        self.report = report
+        self.rows, self.why = list(report.rows), list(report.why)
+        env = report.environment
+        from_run = self.cancel_button.isEnabled()
+        self.set_running(False, f"done: {report.function} on {env.get('device_name', '?')} ({env.get('device')}), {env.get('threads')} threads, torch {env.get('torch')}")
+        if not from_run:  # an opened report: its cells are all there is
+            self.progress.setRange(0, max(len(self.rows), 1))
+        self.progress.setValue(self.progress.maximum())
+        names = list(dict.fromkeys(r.implementation for r in self.rows))
+        if names and self.baseline.findText(AUTOGRAD) < 0:
+            self.baseline.blockSignals(True)
+            self.baseline.clear()
+            self.baseline.addItems(names)
+            self.baseline.blockSignals(False)
+        self._redraw()
+        self._show_why()
+
+    def show_failure(self, text: str) -> None:
+        self.set_running(False, text)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+
+    # -- drawing -----------------------------------------------------------
+    def _redraw(self) -> None:
+        tables = compare_tables(self.rows)
+        table = tables[0] if tables else None
+        self.table.clear()
+        if table is None:
+            self.table.setRowCount(0)
+            self.table.setColumnCount(0)
+        else:
+            self.table.setColumnCount(len(table.implementations))
+            self.table.setRowCount(len(table.sizes))
+            self.table.setHorizontalHeaderLabels(table.implementations)
+            self.table.setVerticalHeaderLabels([f"{s:,}" for s in table.sizes])
+            self.table.setToolTip(f"{table.mode}: median time in {table.unit}; IQR and runs in each cell's tooltip")
+            for r, size in enumerate(table.sizes):
+                best = table.best(size)
+                for c, name in enumerate(table.implementations):
+                    row = table.cells.get((size, name))
+                    item = QTableWidgetItem(f"{table.text(name, size)} {table.unit}" if row and not row.error else table.text(name, size))
+                    if row is not None:
+                        item.setToolTip(row.error or f"median {format_time(row.median_s, table.scale)} {table.unit}, IQR {format_time(row.iqr_s, table.scale)}, {row.runs} runs")
+                    if name == best:
+                        item.setBackground(QBrush(BEST))
+                    self.table.setItem(r, c, item)
+        self._draw_plots()
+
+    def _draw_plots(self) -> None:
+        names = list(dict.fromkeys(r.implementation for r in self.rows))
+        baseline = {r.size: r.median_s for r in self.rows if r.implementation == self.baseline.currentText() and r.median_s}
+        for index, name in enumerate(names):
+            timed = sorted((r.size, r.median_s) for r in self.rows if r.implementation == name and r.median_s)
+            sizes = np.array([s for s, _ in timed], dtype=float)
+            times = np.array([t for _, t in timed], dtype=float)
+            speedups = np.array([baseline[s] / t if s in baseline else np.nan for s, t in timed], dtype=float)
+            color = implementation_color(name, index)
+            for plot, key, ys in ((self.time_plot, "time", times), (self.speedup_plot, "speedup", speedups)):
+                curve = self._curves.get((key, name))
+                if curve is None:
+                    curve = plot.plot(name=name if key == "time" else None, pen=pg.mkPen(color, width=2), symbol="o", symbolSize=5, symbolBrush=color)
+                    self._curves[(key, name)] = curve
+                finite = np.isfinite(ys)
+                curve.setData(sizes[finite], ys[finite])
+        for (_key, name), curve in self._curves.items():
+            if name not in names:
+                curve.setData([], [])
+
+    def curve_data(self, name: str, plot: str = "time") -> tuple[np.ndarray, np.ndarray] | None:
+        """(sizes, values) plotted for implementation ``name``."""
+        curve = self._curves.get((plot, name))
+        if curve is None:
+            return None
+        x, y = curve.getOriginalDataset()  # getData() would be log10 of it on these log axes
+        return None if x is None or len(x) == 0 else (x, y)
+
+    def _show_why(self) -> None:
+        if not self.why:
+            self.why_label.setText(" ")
+            return
+        lines = []
+        for why in self.why:
+            kernels = f" ({why.forward_kernels} + {why.backward_kernels} kernels)" if why.forward_kernels or why.backward_kernels else ""
+            peak = f", peak {why.peak_bytes / 1e6:.1f} MB" if why.peak_bytes is not None else ""
+            lines.append(
+                f"<b>{why.implementation}</b>: {why.forward_ops} ops forward + {why.backward_ops} backward{kernels}, "
+                f"{why.saved_bytes / 1e6:.2f} MB saved for backward{peak} \u2014 {', '.join(why.top_ops)}"
+            )
+        self.why_label.setText(f"<p>Why, at {self.why[0].size:,} elements (fewer ops and fewer saved bytes win):</p>" + "<br>".join(lines))
+
+    # -- files -------------------------------------------------------------
+    def current_report(self) -> BenchmarkReport | None:
+        if self.report is not None:
+            return self.report
+        if not self.rows:
+            return None
+        return BenchmarkReport("", list(self.rows), list(self.why), {})
+
+    def export(self, path: str) -> None:
+        """Write the rows as CSV, or the whole report (with its environment) as JSON, by extension."""
+        report = self.current_report()
+        if report is None:
+            return
+        if path.lower().endswith(".csv"):
+            with open(path, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["implementation", "size", "mode", "device", "dtype", "median_s", "iqr_s", "runs", "noisy", "error"] + list(report.environment))
+                for r in report.rows:
+                    writer.writerow([r.implementation, r.size, r.mode, r.device, r.dtype, r.median_s, r.iqr_s, r.runs, r.noisy, r.error] + list(report.environment.values()))
+        else:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(report.to_json(), handle, indent=2)
+
+    def open_report(self, path: str) -> None:
+        """Show a report saved by ``gradlab bench --out`` or by Export."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                report = BenchmarkReport.from_json(json.load(handle))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self.status.setText(f"{path}: not a gradlab benchmark report ({exc})")
+            return
+        self.show_report(report)
+
+    def _on_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export benchmark", "benchmark.json", "JSON report (*.json);;CSV (*.csv)")
+        if path:
+            self.export(path)
+
+    def _on_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open benchmark report", "", "JSON report (*.json)")
+        if path:
+            self.open_report(path)
+
+
+__all__ = ["BenchmarkPanel", "parse_sizes", "time_unit"]

@@ -1,0 +1,131 @@
+"""The benchmark panel in the real window: a sweep in its own engine, cancel, responsiveness, saved reports."""
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
+
+from tests.gui.conftest import PLOT_MS
+from tests.helpers import builtin
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH_MS = 180_000
+
+
+def show_panel(window):
+    window.tabs.setCurrentWidget(window.benchmark_tab)
+    return window.benchmark
+
+
+class Heartbeat:
+    """A 10 ms timer that records the longest gap between its ticks: an event-loop stall."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+        self.longest = 0.0
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self):
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+    def stop(self):
+        self.timer.stop()
+
+
+def test_the_panel_has_its_named_widgets_and_lists_devices(window):
+    for name in ("benchmarkPanel", "deviceCombo", "runBenchmark", "cancelBenchmark", "benchmarkProgress", "benchmarkTable"):
+        assert window.findChild(QWidget, name) is not None, name
+    combo = window.findChild(QWidget, "deviceCombo")
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert items[0] == "cpu"
+    model = combo.model()
+    for i, text in enumerate(items):
+        if "unavailable" in text:
+            assert not model.item(i).isEnabled() and model.item(i).toolTip()
+
+
+def test_a_small_sweep_fills_the_table_and_plots_with_progress_while_the_window_stays_responsive(window, qtbot):
+    panel = show_panel(window)
+    panel.sizes.setText("100, 1000")
+    heartbeat = Heartbeat()
+    seen_progress = []
+    window_plots = []
+    panel.progress.valueChanged.connect(seen_progress.append)
+    window.curves_shown.connect(window_plots.append)
+    qtbot.mouseClick(window.findChild(QWidget, "runBenchmark"), __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.rows) >= 1, timeout=BENCH_MS)
+    window.run_now()  # the editor and plots stay live: the interactive engine is another process
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=BENCH_MS)
+    heartbeat.stop()
+    assert window_plots, "a plot arrived while the benchmark ran"
+    assert heartbeat.longest < 0.1, f"event loop stalled {heartbeat.longest * 1e3:.0f} ms"
+    table = window.findChild(QWidget, "benchmarkTable")
+    assert table.rowCount() == 2 and table.columnCount() == 3
+    headers = [table.horizontalHeaderItem(c).text() for c in range(3)]
+    assert headers == ["custom Function", "autograd of forward", "torch.sigmoid"]
+    for r in range(2):
+        texts = [table.item(r, c).text() for c in range(3)]
+        assert all(t.split()[0].replace(".", "").isdigit() for t in texts), texts
+        assert sum(table.item(r, c).background().color().name() == "#c8f0c8" for c in range(3)) == 1, "one best per row"
+    assert max(seen_progress) == panel.progress.maximum() == 2 * 3 + 3
+    sizes, times = panel.curve_data("custom Function")
+    assert list(sizes) == [100, 1000] and np.all(times > 0)
+    assert panel.curve_data("autograd of forward", "speedup")[1].tolist() == [1.0, 1.0]
+    assert "saved for backward" in panel.why_label.text()
+
+
+def test_cancel_stops_a_sweep_within_a_second(window, qtbot):
+    panel = show_panel(window)
+    panel.sizes.setText("100, 1000, 10000, 100000, 1000000, 10000000")
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: len(panel.rows) >= 1, timeout=BENCH_MS)
+    started = time.monotonic()
+    with qtbot.waitSignal(window.bench_bridge.failed, timeout=5000) as failed:
+        panel.cancel_button.click()
+    assert time.monotonic() - started < 1.0
+    assert failed.args[2].kind == "cancelled"
+    assert panel.run_button.isEnabled() and "cancelled" in panel.status.text()
+
+
+def test_a_report_saved_on_a_gpu_machine_opens_in_the_panel(window, tmp_path):
+    panel = show_panel(window)
+    report = ROOT / "docs" / "gpu" / "reports" / "sigmoid_cuda_both.json"
+    panel.open_report(str(report))
+    assert "NVIDIA H100" in panel.status.text() and "cuda" in panel.status.text()
+    table = window.findChild(QWidget, "benchmarkTable")
+    assert table.rowCount() == 4 and table.columnCount() == 3
+    assert len(panel.why) == 3 and "kernels" in panel.why_label.text()
+    exported = tmp_path / "again.json"
+    panel.export(str(exported))
+    assert json.loads(exported.read_text()) == json.loads(report.read_text())
+    panel.export(str(tmp_path / "rows.csv"))
+    header = (tmp_path / "rows.csv").read_text().splitlines()[0]
+    assert header.startswith("implementation,size,mode,device,dtype,median_s,iqr_s,runs") and "device_name" in header
+
+
+def test_an_unreadable_report_says_so(window, tmp_path):
+    panel = show_panel(window)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    panel.open_report(str(bad))
+    assert "not a gradlab benchmark report" in panel.status.text()
+
+
+def test_closing_the_window_stops_both_engines(make_window, qtbot):
+    window = make_window(request_timeout=5.0)
+    panel = show_panel(window)
+    panel.sizes.setText("100, 1000000, 10000000")
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: window.bench_bridge is not None and window.bench_bridge.engine.pid is not None, timeout=PLOT_MS)
+    pids = [window.bridge.engine.pid, window.bench_bridge.engine.pid]
+    window.close()
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
