@@ -68,6 +68,11 @@ def problem_from_exception(
     else:
         location = innermost_user_frame(exc.__traceback__, filename) or fallback
         detail = _detail(exc)
+        if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
+            hint = hint or (
+                "the engine ran out of the memory it may use (GRADLAB_ENGINE_MEMORY_LIMIT_MB, by default 3/4 of RAM): "
+                "use smaller tensors"
+            )
     where = str(location) if location else filename
     message = f"{where}: {doing} raised {detail.splitlines()[0]}"
     return Problem(

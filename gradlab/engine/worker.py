@@ -32,6 +32,45 @@ def _progress_sender(conn, request_id: int):
     return progress
 
 
+#: Environment variable: the engine's memory limit in MB (0 switches it off).
+MEMORY_LIMIT_VARIABLE = "GRADLAB_ENGINE_MEMORY_LIMIT_MB"
+
+
+def memory_limit_bytes() -> int | None:
+    """The engine's data-segment limit: the variable's MB, else three quarters of physical memory."""
+    value = os.environ.get(MEMORY_LIMIT_VARIABLE)
+    if value is not None:
+        megabytes = int(value)
+        return megabytes * 2**20 if megabytes > 0 else None
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _limit_memory() -> None:
+    """Cap the engine's heap so a runaway allocation fails in user code instead of swapping the machine to death.
+
+    RLIMIT_DATA covers malloc'd and anonymous memory (torch's CPU tensors).  On a
+    machine with CUDA it is left off: the CUDA driver maps large private regions.
+    """
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return
+    limit = memory_limit_bytes()
+    if limit is None:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
 def serve(conn, trace_path: str) -> None:
     """Serve requests from ``conn`` until it closes or a ``None`` request arrives."""
     trace_file = open(trace_path, "w")  # noqa: SIM115 - lives as long as the process
@@ -46,6 +85,8 @@ def serve(conn, trace_path: str) -> None:
     from gradlab.core.problems import UserCodeError
     from gradlab.core.results import Problem
     from gradlab.engine.handlers import engine_info, handle
+
+    _limit_memory()
 
     try:
         conn.send(("ready", engine_info()))

@@ -1,4 +1,4 @@
-"""Start the desktop app: one QApplication, one MainWindow."""
+"""Start the desktop app: one QApplication, one MainWindow, errors reported in one place."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ def run(path: str | None = None) -> int:
     from gradlab.gui.qt_setup import ensure_application
 
     app = ensure_application()
+    from gradlab.gui.error_report import ErrorReporter
     from gradlab.gui.main_window import MainWindow
 
     window = MainWindow(open_default=path is None)
+    reporter = ErrorReporter(window)
+    reporter.install()
     if path is not None and not window.open_file(path):
         window.open_file(str(default_example()))
     window.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        reporter.uninstall()

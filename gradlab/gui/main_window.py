@@ -8,9 +8,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gradlab.core.builtins import builtin_functions_dir, default_example
 from gradlab.core.curve_table import write_csv
@@ -20,8 +30,10 @@ from gradlab.core.results import CallStyles, CurveSet, FileInfo, FunctionInfo, P
 from gradlab.core.source_text import read_source
 from gradlab.engine import BenchRequest, CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
 from gradlab.gui.arguments import ArgumentsPanel
+from gradlab.gui.autosave import AutosavedBuffer, AutosaveStore
 from gradlab.gui.benchmark_panel import BenchmarkPanel
 from gradlab.gui.calls_panel import CallsPanel
+from gradlab.gui.disk_bar import DiskChangedBar
 from gradlab.gui.editor import CodeEditor
 from gradlab.gui.engine_bridge import EngineBridge
 from gradlab.gui.figure import export_figure
@@ -34,6 +46,8 @@ from gradlab.gui.widgets import named
 
 #: Seconds a whole benchmark sweep may run before it is stopped.
 BENCHMARK_TIMEOUT = 3600.0
+#: How often unsaved buffers are written to the autosave folder.
+AUTOSAVE_MS = 3000
 #: Pause after the last keystroke before the edited code runs.
 DEBOUNCE_MS = 300
 RECENT_LIMIT = 10
@@ -100,7 +114,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.resize(1400, 900)
-        self.settings = QSettings()
+        self.settings = QSettings("gradlab", "gradlab")  # not QSettings(): the app's names may be someone else's
         self.bridge = EngineBridge(request_timeout, self)
         self.bridge.result_ready.connect(self._on_result)
         self.bridge.failed.connect(self._on_failed)
@@ -119,10 +133,20 @@ class MainWindow(QMainWindow):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.run_now)
+        self.autosave = AutosaveStore()
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.timeout.connect(self.autosave_now)
+        self._autosave_timer.start()
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._on_file_changed_on_disk)
+        self._disk_text: str | None = None
         self._restore_layout()
         if open_default:
-            last = self.settings.value("last_file", "", str)
-            self.open_file(last if last and os.path.exists(last) else str(default_example()))
+            self._open_last_session()
+        self._pending_restores = self.autosave.pending()
+        if self._pending_restores:
+            QTimer.singleShot(0, self._offer_next_restore)
 
     # -- construction ----------------------------------------------------
     def _build_widgets(self) -> None:
@@ -139,6 +163,10 @@ class MainWindow(QMainWindow):
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
+        self.disk_bar = DiskChangedBar()
+        self.disk_bar.reload_requested.connect(self._reload_from_disk)
+        self.disk_bar.keep_requested.connect(self.disk_bar.hide)
+        centre_layout.addWidget(self.disk_bar)
         centre_layout.addWidget(self.editor, 1)
         centre_layout.addWidget(self.problems)
         self.arguments = ArgumentsPanel()
@@ -209,38 +237,69 @@ class MainWindow(QMainWindow):
         path = path or self.path
         return bool(path) and Path(path).resolve().parent == builtin_functions_dir().resolve()
 
-    def open_file(self, path: str) -> bool:
-        """Open a function file and plot it.  Returns False (with a message) when it cannot be read."""
+    def open_file(self, path: str, run: bool = True) -> bool:
+        """Open a function file and (with ``run``) plot it.
+
+        Unsaved changes to the current buffer are offered for saving first.
+        Returns False, with a message, when the file cannot be read or the
+        user cancelled.
+        """
         path = os.path.abspath(path)
+        if path != self.path and not self.maybe_save():
+            return False
         try:
             text = read_source(path)
         except UserCodeError as exc:
             self.problems.show_problem(exc.problem)
             return False
+        self._set_current(path, text)
+        self.settings.setValue("last_file", path)
+        if run:
+            self.run_now()
+        else:
+            self.problems.show_problem(Problem("load", f"{path}: restored from your last session and not run yet", hint="press F5 to run it"))
+        return True
+
+    def _set_current(self, path: str, text: str, modified: bool = False) -> None:
+        """Make ``path`` the current file showing ``text`` (nothing runs here)."""
+        if self.path and self.path in self._watcher.files():
+            self._watcher.removePath(self.path)
+        self.disk_bar.hide()
         self.path = path
         self.function = None
         self.file_info = None
         self.editor.set_text_silently(text)
-        self.editor.document().setModified(False)
+        self.editor.document().setModified(modified)
         self.editor.clear_error_marks()
         self.problems.show_problem(None)
         self._update_title()
-        if not path.startswith(tempfile.gettempdir()) or os.path.exists(path):
+        self._disk_text = text if not modified else self._read_disk(path)
+        if os.path.exists(path):
+            self._watcher.addPath(path)
             self.picker.add_open_file(path)
             if not self.is_builtin(path):
                 self._remember_recent(path)
-        self.settings.setValue("last_file", path)
-        self.run_now()
-        return True
+
+    @staticmethod
+    def _read_disk(path: str) -> str | None:
+        try:
+            return read_source(path)
+        except UserCodeError:
+            return None
+
+    def _open_last_session(self) -> None:
+        """Reopen the last file: a built-in example runs; the user's own file waits for F5 (opening is what runs code)."""
+        last = self.settings.value("last_file", "", str)
+        if last and os.path.exists(last) and not self.is_builtin(last):
+            self.open_file(last, run=False)
+        else:
+            self.open_file(last if last and os.path.exists(last) else str(default_example()))
 
     def new_file(self) -> None:
         """Start an untitled buffer from a template Function."""
-        self.path = os.path.join(tempfile.gettempdir(), f"untitled-{next(_untitled)}.py")
-        self.function = None
-        self.file_info = None
-        self.editor.set_text_silently(TEMPLATE)
-        self.editor.document().setModified(True)
-        self._update_title()
+        if not self.maybe_save():
+            return
+        self._set_current(os.path.join(tempfile.gettempdir(), f"untitled-{next(_untitled)}.py"), TEMPLATE, modified=True)
         self.run_now()
 
     def is_untitled(self) -> bool:
@@ -260,13 +319,105 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             self.problems.show_problem(Problem("load", f"{path}: could not save: {exc.strerror or exc}"))
             return False
+        if self.path and self.path != path:
+            self.autosave.discard(self.path)
+        self.autosave.discard(path)
+        if self.path and self.path in self._watcher.files():
+            self._watcher.removePath(self.path)
         self.path = path
+        self._disk_text = self.editor.toPlainText()
+        self._watcher.addPath(path)
+        self.disk_bar.hide()
         self.editor.document().setModified(False)
         self.picker.add_open_file(path)
         self._remember_recent(path)
         self.settings.setValue("last_file", path)
         self._update_title()
         return True
+
+    # -- nothing lost ----------------------------------------------------
+    def ask_unsaved(self) -> str:
+        """Ask what to do with unsaved changes: ``"save"``, ``"discard"`` or ``"cancel"``."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "gradlab",
+            f"{os.path.basename(self.path or 'untitled')} has unsaved changes.",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("unsavedDialog")
+        box.setInformativeText("Save them before going on?")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
+            QMessageBox.StandardButton(answer), "cancel"
+        )
+
+    def maybe_save(self) -> bool:
+        """True when it is safe to replace the buffer: nothing unsaved, saved now, or discarded on purpose."""
+        if not self.editor.document().isModified():
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save()
+        if answer == "discard":
+            if self.path:
+                self.autosave.discard(self.path)
+            return True
+        return False
+
+    def autosave_now(self) -> None:
+        """Write the buffer to the autosave folder if it has unsaved changes."""
+        if self.path and self.editor.document().isModified():
+            try:
+                self.autosave.save(self.path, self.editor.toPlainText())
+            except OSError as exc:
+                self.statusBar().showMessage(f"autosave failed: {exc}", 8000)
+
+    def restore_buffer(self, buffer: AutosavedBuffer) -> None:
+        """Put an autosaved buffer back in the editor, unsaved, without running it."""
+        if self.editor.document().isModified() and not self.maybe_save():
+            return
+        self._set_current(buffer.path, buffer.text, modified=True)
+        self.problems.show_problem(Problem("load", f"{buffer.path}: restored unsaved text from {time.ctime(buffer.saved_at)}", hint="save it, or press F5 to run it"))
+
+    def _offer_next_restore(self) -> None:
+        if not self._pending_restores:
+            return
+        buffer = self._pending_restores.pop(0)
+        box = QMessageBox(QMessageBox.Icon.Question, "gradlab", f"Unsaved text of {buffer.path} was left from {time.ctime(buffer.saved_at)}.", QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("restoreDialog")
+        box.setInformativeText("Restore it? Details shows what differs from the file on disk. Nothing runs until you press F5.")
+        box.setDetailedText(buffer.diff())
+        restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        restore.setObjectName("restoreButton")
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        discard.setObjectName("discardRestoreButton")
+        restore.clicked.connect(lambda: self.restore_buffer(buffer))
+        discard.clicked.connect(lambda: buffer.record.unlink(missing_ok=True))
+        box.finished.connect(lambda _result: QTimer.singleShot(0, self._offer_next_restore))
+        self.restore_dialog = box
+        box.open()
+
+    def _on_file_changed_on_disk(self, path: str) -> None:
+        if path != self.path:
+            return
+        if os.path.exists(path):
+            self._watcher.addPath(path)  # an atomic replace drops the watch
+            disk = self._read_disk(path)
+            if disk is not None and disk != self._disk_text:
+                self.disk_bar.show_changed(path)
+        else:
+            self.editor.document().setModified(True)
+            self.disk_bar.show_deleted(path)
+
+    def _reload_from_disk(self) -> None:
+        disk = self._read_disk(self.path)
+        if disk is None:
+            return
+        self._set_current(self.path, disk)
+        self.autosave.discard(self.path)
+        self.run_now()
 
     def _on_save_as(self) -> bool:
         start = os.path.basename(self.path or "function.py") if self.is_builtin() else (self.path or "")
@@ -507,6 +658,10 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self._autosave_timer.stop()
         self._debounce.stop()
         self._save_layout()
         self.bridge.close()
