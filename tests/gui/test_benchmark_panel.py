@@ -9,7 +9,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from tests.gui.conftest import PLOT_MS
-from tests.helpers import builtin
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_MS = 180_000

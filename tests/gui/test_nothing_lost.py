@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from gradlab.gui.autosave import AutosaveStore
 from gradlab.gui.error_report import ErrorReporter
 from gradlab.gui.main_window import MainWindow
 from tests.gui.conftest import ASK_UNSAVED, PLOT_MS
-from tests.helpers import builtin, data
+from tests.helpers import builtin
 
 SQUARE = textwrap.dedent(
     '''
