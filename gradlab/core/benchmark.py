@@ -290,6 +290,7 @@ def run_benchmark(
                                 sub_label=str(size),
                                 description=name,
                             )
+                            timer.timeit(5)  # warm-up: lazy initialisation is not the implementation's cost
                             measurement = timer.blocked_autorange(min_run_time=min_run_time)
                             row.median_s, row.iqr_s = float(measurement.median), float(measurement.iqr)
                             row.runs = len(measurement.times)

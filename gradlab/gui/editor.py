@@ -11,7 +11,7 @@ from __future__ import annotations
 from pygments.lexers import PythonLexer
 from pygments.styles import get_style_by_name
 from pygments.token import Token
-from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -251,12 +251,17 @@ class CodeEditor(QPlainTextEdit):
 
     text_edited = Signal()
 
-    def __init__(self, parent: QWidget | None = None, style_name: str = DEFAULT_STYLE):
+    def __init__(self, parent: QWidget | None = None, style_name: str = DEFAULT_STYLE, defer_highlighting: bool = False):
         super().__init__(parent)
         self._error_marks: dict[int, str] = {}
         self._silent = False
         self._line_number_area = _LineNumberArea(self)
         self._highlighter = PythonHighlighter(self.document(), style_name)
+        if defer_highlighting:
+            # Pygments compiles its Python lexer on first use (~0.1 s): colour the text once the
+            # window is on screen rather than before.
+            self._highlighter.setDocument(None)
+            QTimer.singleShot(0, self._attach_highlighter)
         self._current_line_color = QColor(self._highlighter.style.highlight_color or "#ffffcc")
 
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -270,6 +275,14 @@ class CodeEditor(QPlainTextEdit):
         self.textChanged.connect(self._on_text_changed)
         self._update_line_number_area_width()
         self._update_extra_selections()
+
+    def _attach_highlighter(self) -> None:
+        """Colour the document; re-formatting is not an edit, so ``text_edited`` stays quiet."""
+        self._silent = True
+        try:
+            self._highlighter.setDocument(self.document())
+        finally:
+            self._silent = False
 
     # -- public API -------------------------------------------------------
 

@@ -49,8 +49,7 @@ class EngineBridge(QObject):
         self._ticket = 0
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, name="gradlab-engine-bridge", daemon=True)
-        self.engine.start()
-        self._thread.start()
+        self._thread.start()  # it starts the engine: spawning a process is not the GUI thread's work
 
     def submit(self, channel: str, request) -> int:
         """Queue ``request``; an older unsent request of the same channel is dropped."""
@@ -92,6 +91,10 @@ class EngineBridge(QObject):
         return True
 
     def _serve(self) -> None:
+        try:
+            self.engine.start()
+        except Exception as exc:  # noqa: BLE001 - reported with the first request instead
+            self._emit(self.state_changed, f"failed to start: {exc}")
         while True:
             item = self._queue.get()
             if item is None:

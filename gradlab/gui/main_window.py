@@ -31,16 +31,12 @@ from gradlab.core.source_text import read_source
 from gradlab.engine import BenchRequest, CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
 from gradlab.gui.arguments import ArgumentsPanel
 from gradlab.gui.autosave import AutosavedBuffer, AutosaveStore
-from gradlab.gui.benchmark_panel import BenchmarkPanel
 from gradlab.gui.calls_panel import CallsPanel
 from gradlab.gui.disk_bar import DiskChangedBar
 from gradlab.gui.editor import CodeEditor
 from gradlab.gui.engine_bridge import EngineBridge
-from gradlab.gui.figure import export_figure
 from gradlab.gui.file_io import write_text_atomically
-from gradlab.gui.gradcheck_panel import GradcheckPanel
 from gradlab.gui.picker import FunctionPicker
-from gradlab.gui.plots import PlotPanel
 from gradlab.gui.problems import ProblemsLine
 from gradlab.gui.widgets import named
 
@@ -154,7 +150,7 @@ class MainWindow(QMainWindow):
         self.picker.set_recent(self._recent_files())
         self.picker.file_chosen.connect(self._on_file_chosen)
         self.picker.function_chosen.connect(self.select_function)
-        self.editor = CodeEditor()
+        self.editor = CodeEditor(defer_highlighting=True)
         self.editor.setObjectName("editor")
         self.editor.text_edited.connect(self._on_text_edited)
         self.editor.document().modificationChanged.connect(self.setWindowModified)
@@ -171,30 +167,17 @@ class MainWindow(QMainWindow):
         centre_layout.addWidget(self.problems)
         self.arguments = ArgumentsPanel()
         self.arguments.changed.connect(self._on_arguments_changed)
-        self.plot_panel = PlotPanel()
-        self.plot_panel.range_changed.connect(self._on_arguments_changed)
         plots_tab = QWidget()
-        plots_layout = QVBoxLayout(plots_tab)
-        plots_layout.setContentsMargins(0, 0, 0, 0)
-        plots_layout.addWidget(self.arguments)
-        plots_layout.addWidget(self.plot_panel, 1)
+        self._plots_layout = QVBoxLayout(plots_tab)
+        self._plots_layout.setContentsMargins(0, 0, 0, 0)
+        self._plots_layout.addWidget(self.arguments)
         self.calls = CallsPanel()
         self.calls.requires_grad_changed.connect(self._request_calls)
         self.tabs = named(QTabWidget(), "rightTabs")
         self.tabs.addTab(plots_tab, "Plots")
         self.tabs.addTab(self.calls, "Calls")
-        self.gradcheck = GradcheckPanel()
-        self.gradcheck.run_requested.connect(self._on_gradcheck_requested)
-        self.gradcheck.sweep_requested.connect(self._on_sweep_requested)
-        self.gradcheck.cancel_requested.connect(self.stop)
-        self.gradcheck.line_requested.connect(self.editor.go_to_line)
-        self.gradcheck_tab = _scrollable(self.gradcheck)
-        self.tabs.addTab(self.gradcheck_tab, "Gradcheck")
-        self.benchmark = BenchmarkPanel()
-        self.benchmark.run_requested.connect(self._on_benchmark_requested)
-        self.benchmark.cancel_requested.connect(self.cancel_benchmark)
-        self.benchmark_tab = _scrollable(self.benchmark)
-        self.tabs.addTab(self.benchmark_tab, "Benchmark")
+        self._deferred_built = False
+        QTimer.singleShot(0, self.build_deferred)  # after the window is on screen
         self.tabs.currentChanged.connect(self._request_calls)
         self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter")
         self.splitter.addWidget(self.picker)
@@ -207,6 +190,43 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.engine_state = named(QLabel(ENGINE_STATE_TEXT["starting"]), "engineState")
         self.statusBar().addPermanentWidget(self.engine_state)
+
+    def build_deferred(self) -> None:
+        """The plots and the Gradcheck and Benchmark tabs, built right after the window first shows.
+
+        They need pyqtgraph, whose import is a third of the start-up time; the
+        window is on screen first.  Safe to call again (it builds once).
+        """
+        if self._deferred_built:
+            return
+        self._deferred_built = True
+        from gradlab.gui.benchmark_panel import BenchmarkPanel
+        from gradlab.gui.gradcheck_panel import GradcheckPanel
+        from gradlab.gui.plots import PlotPanel
+
+        self.plot_panel = PlotPanel()
+        self.plot_panel.range_changed.connect(self._on_arguments_changed)
+        self._plots_layout.addWidget(self.plot_panel, 1)
+        state = self.settings.value("window/plot_splitter")
+        if state is not None:
+            self.plot_panel.splitter.restoreState(state)
+        self.gradcheck = GradcheckPanel()
+        self.gradcheck.run_requested.connect(self._on_gradcheck_requested)
+        self.gradcheck.sweep_requested.connect(self._on_sweep_requested)
+        self.gradcheck.cancel_requested.connect(self.stop)
+        self.gradcheck.line_requested.connect(self.editor.go_to_line)
+        self.gradcheck_tab = _scrollable(self.gradcheck)
+        self.tabs.addTab(self.gradcheck_tab, "Gradcheck")
+        self.benchmark = BenchmarkPanel()
+        self.benchmark.run_requested.connect(self._on_benchmark_requested)
+        self.benchmark.cancel_requested.connect(self.cancel_benchmark)
+        self.benchmark_tab = _scrollable(self.benchmark)
+        self.tabs.addTab(self.benchmark_tab, "Benchmark")
+        info = self.current_function_info()
+        if info is not None:
+            self.benchmark.set_function(info)
+            self.gradcheck.show_lint(lint_source(self.editor.toPlainText()))
+        self._update_devices()
 
     def _build_actions(self) -> None:
         def action(text, shortcuts, slot, menu):
@@ -427,6 +447,8 @@ class MainWindow(QMainWindow):
     def export_plots(self, path: str) -> None:
         """Write the shown curves as a three-panel PNG or SVG (by extension)."""
         if self.last_curves is not None:
+            from gradlab.gui.figure import export_figure
+
             export_figure(self.last_curves, path)
 
     def export_csv(self, path: str) -> None:
@@ -500,6 +522,7 @@ class MainWindow(QMainWindow):
         return next((f for f in self.file_info.functions if f.name == self.function), None)
 
     def _apply_function_info(self) -> None:
+        self.build_deferred()
         info = self.current_function_info()
         if info is None:
             return
@@ -575,7 +598,7 @@ class MainWindow(QMainWindow):
 
     def _update_devices(self) -> None:
         info = self.bridge.engine.info
-        if info is None:
+        if info is None or not self._deferred_built:
             return
         unavailable = {} if any(d.startswith("cuda") for d in info.devices) else {"cuda": f"no CUDA GPU: torch {info.torch_version} sees none"}
         self.benchmark.set_devices(list(info.devices), unavailable)
@@ -611,6 +634,7 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, info: FileInfo) -> None:
         self.file_info = info
+        self.build_deferred()
         self.gradcheck.show_lint(lint_source(self.editor.toPlainText()))
         names = [f.name for f in info.functions]
         if self.function not in names:
@@ -646,15 +670,15 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for key, splitter in (("window/main_splitter", self.splitter), ("window/plot_splitter", self.plot_panel.splitter)):
-            state = self.settings.value(key)
-            if state is not None:
-                splitter.restoreState(state)
+        state = self.settings.value("window/main_splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
 
     def _save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/main_splitter", self.splitter.saveState())
-        self.settings.setValue("window/plot_splitter", self.plot_panel.splitter.saveState())
+        if self._deferred_built:
+            self.settings.setValue("window/plot_splitter", self.plot_panel.splitter.saveState())
         self.settings.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
