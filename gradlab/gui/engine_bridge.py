@@ -51,13 +51,13 @@ class EngineBridge(QObject):
         self._thread = threading.Thread(target=self._serve, name="gradlab-engine-bridge", daemon=True)
         self._thread.start()  # it starts the engine: spawning a process is not the GUI thread's work
 
-    def submit(self, channel: str, request) -> int:
-        """Queue ``request``; an older unsent request of the same channel is dropped."""
+    def submit(self, channel: str, request, timeout: float | None = None) -> int:
+        """Queue ``request`` (``timeout`` overrides the engine's); an older unsent request of the same channel is dropped."""
         with self._lock:
             self._ticket += 1
             ticket = self._ticket
             self._latest[channel] = ticket
-        self._queue.put((channel, ticket, request))
+        self._queue.put((channel, ticket, request, timeout))
         return ticket
 
     def latest(self, channel: str) -> int:
@@ -99,11 +99,11 @@ class EngineBridge(QObject):
             item = self._queue.get()
             if item is None:
                 return
-            channel, ticket, request = item
+            channel, ticket, request, timeout = item
             if ticket != self.latest(channel):
                 continue  # superseded before it was sent
             try:
-                result = self.engine.request(request, on_progress=lambda done, total, item, c=channel, t=ticket: self._on_progress(c, t, done, total, item))
+                result = self.engine.request(request, timeout=timeout, on_progress=lambda done, total, item, c=channel, t=ticket: self._on_progress(c, t, done, total, item))
             except EngineError as exc:
                 delivered = self._emit(self.failed, channel, ticket, exc.problem)
             except Exception as exc:  # noqa: BLE001 - a worker never dies silently

@@ -40,6 +40,10 @@ from gradlab.gui.picker import FunctionPicker
 from gradlab.gui.problems import ProblemsLine
 from gradlab.gui.widgets import named
 
+#: Seconds a gradcheck or eps sweep may run (slow mode on large inputs is slow; Cancel stops it sooner).
+CHECK_TIMEOUT = 600.0
+#: Milliseconds after the first plot at which the benchmark engine starts, in the background.
+BENCH_ENGINE_DELAY_MS = 3000
 #: Seconds a whole benchmark sweep may run before it is stopped.
 BENCHMARK_TIMEOUT = 3600.0
 #: How often unsaved buffers are written to the autosave folder.
@@ -116,7 +120,8 @@ class MainWindow(QMainWindow):
         self.bridge.failed.connect(self._on_failed)
         self.bridge.state_changed.connect(self._on_engine_state)
         self.bridge.progress.connect(self._on_progress)
-        self.bench_bridge: EngineBridge | None = None  # its own engine, started with the first benchmark
+        self.bench_bridge: EngineBridge | None = None  # its own engine, started when idle after the first plot
+        self._bench_scheduled = False
         self.path: str | None = None
         self.file_info: FileInfo | None = None
         self.function: str | None = None
@@ -563,26 +568,32 @@ class MainWindow(QMainWindow):
         if info is None:
             self.gradcheck.show_failure("nothing to check: the file has not loaded")
             return
-        self.bridge.submit("check", CheckRequest(self.source(), info.name, **options))
+        self.bridge.submit("check", CheckRequest(self.source(), info.name, **options), timeout=CHECK_TIMEOUT)
 
     def _on_sweep_requested(self, options: dict) -> None:
         info = self.current_function_info()
         if info is None:
             self.gradcheck.show_failure("nothing to sweep: the file has not loaded")
             return
-        self.bridge.submit("sweep", EpsSweepRequest(self.source(), info.name, **options))
+        self.bridge.submit("sweep", EpsSweepRequest(self.source(), info.name, **options), timeout=CHECK_TIMEOUT)
 
-    def _on_benchmark_requested(self, options: dict) -> None:
-        info = self.current_function_info()
-        if info is None:
-            self.benchmark.show_failure("nothing to benchmark: the file has not loaded")
-            return
+    def prepare_benchmark_engine(self) -> None:
+        """Start the benchmark engine (idempotent): done while idle after the first plot, so a run starts at once."""
         if self.bench_bridge is None:
             self.bench_bridge = EngineBridge(BENCHMARK_TIMEOUT, self)
             self.bench_bridge.result_ready.connect(self._on_benchmark_result)
             self.bench_bridge.failed.connect(self._on_benchmark_failed)
             self.bench_bridge.item_ready.connect(lambda channel, ticket, item: self.benchmark.add_item(item))
             self.bench_bridge.progress.connect(lambda channel, ticket, done, total: self.benchmark.show_progress(done, total))
+            if self.path:
+                self.bench_bridge.submit("warm", LoadRequest(self.source()))  # imports torch there, while idle
+
+    def _on_benchmark_requested(self, options: dict) -> None:
+        info = self.current_function_info()
+        if info is None:
+            self.benchmark.show_failure("nothing to benchmark: the file has not loaded")
+            return
+        self.prepare_benchmark_engine()
         self.bench_bridge.submit("bench", BenchRequest(self.source(), info.name, **options))
 
     def cancel_benchmark(self) -> None:
@@ -591,9 +602,12 @@ class MainWindow(QMainWindow):
             self.bench_bridge.cancel()
 
     def _on_benchmark_result(self, channel: str, ticket: int, report) -> None:
-        self.benchmark.show_report(report)
+        if channel == "bench":
+            self.benchmark.show_report(report)
 
     def _on_benchmark_failed(self, channel: str, ticket: int, problem: Problem) -> None:
+        if channel != "bench":
+            return
         self.benchmark.show_failure(f"{problem.kind}: {problem.message.splitlines()[0]}")
 
     def _update_devices(self) -> None:
@@ -623,6 +637,9 @@ class MainWindow(QMainWindow):
         elif channel == "curves":
             self.last_curves = result
             self.plot_panel.show_curves(result)
+            if self.bench_bridge is None and not self._bench_scheduled:
+                self._bench_scheduled = True
+                QTimer.singleShot(BENCH_ENGINE_DELAY_MS, self.prepare_benchmark_engine)
             self.curves_shown.emit(time.perf_counter() - self._run_started)
         elif channel == "calls":
             self.last_calls = result
