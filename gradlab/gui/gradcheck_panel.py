@@ -278,7 +278,9 @@ class GradcheckPanel(QWidget):
     def show_checks(self, checks: FunctionChecks) -> None:
         """One row per check, the capability line, and the Jacobians."""
         self.checks = checks
-        self.set_running(False, f"done: {checks.function}, {checks.dtype}, eps={checks.eps:.3g}")
+        done = f"done: {checks.function}, {checks.dtype}, eps={checks.eps:.3g}"
+        warnings = "".join(f"\nwarning: {w}" for w in checks.captured.warnings)  # PyTorch's own, e.g. for float32
+        self.set_running(False, done + warnings)
         self.result.setRowCount(len(checks.rows))
         for row, result in enumerate(checks.rows):
             self._set_row(row, result)

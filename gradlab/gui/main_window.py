@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import traceback
 import os
 import tempfile
 import time
@@ -635,8 +636,7 @@ class MainWindow(QMainWindow):
         if channel == "load":
             self._on_loaded(result)
         elif channel == "curves":
-            self.last_curves = result
-            self.plot_panel.show_curves(result)
+            self._show_curves_or_roll_back(result)
             if self.bench_bridge is None and not self._bench_scheduled:
                 self._bench_scheduled = True
                 QTimer.singleShot(BENCH_ENGINE_DELAY_MS, self.prepare_benchmark_engine)
@@ -648,6 +648,23 @@ class MainWindow(QMainWindow):
             self.gradcheck.show_checks(result)
         elif channel == "sweep":
             self.gradcheck.show_sweep(result)
+
+    def _show_curves_or_roll_back(self, curves: CurveSet) -> None:
+        """Show new curves; if that fails part-way, put the last good curves back and report the error.
+
+        The plots never stay half-updated: either all items show the new curves
+        or all show the previous ones.
+        """
+        try:
+            self.plot_panel.show_curves(curves)
+        except Exception as exc:
+            if self.last_curves is not None:
+                self.plot_panel.show_curves(self.last_curves)
+            self.problems.show_problem(
+                Problem("internal", f"gradlab could not show the curves of {curves.function}: {type(exc).__name__}: {exc}", traceback="".join(traceback.format_exception(exc)))
+            )
+            raise  # to sys.excepthook: the error dialog while the app runs
+        self.last_curves = curves
 
     def _on_loaded(self, info: FileInfo) -> None:
         self.file_info = info

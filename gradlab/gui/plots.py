@@ -144,7 +144,12 @@ class PlotPanel(QWidget):
         return self.domain_low.value(), self.domain_high.value()
 
     def show_curves(self, curves: CurveSet) -> None:
-        """Update every curve item from ``curves`` (missing ones are emptied, not removed)."""
+        """Update every curve item from ``curves`` (missing ones are emptied, not removed).
+
+        Every array is checked against the grid first, so bad data is refused
+        before any item changes.
+        """
+        _check_shapes(curves)
         self._curves = curves
         seen = set()
         for index, reference in enumerate(curves.references):
@@ -288,6 +293,16 @@ class PlotPanel(QWidget):
             self._tangent.setData(xs, hand.f[i] + hand.df[i] * (xs - curves.x[i]))
         else:
             self._tangent.setData([], [])
+
+
+def _check_shapes(curves: CurveSet) -> None:
+    """Raise ValueError, before anything is drawn, if any curve does not match the grid."""
+    n = len(curves.x)
+    arrays = [(c.label, name, getattr(c, name)) for c in [curves.hand_written, *curves.references] for name in ("f", "df", "d2f")]
+    arrays += [(r.label, "residual", r.values) for r in curves.residuals]
+    for label, name, values in arrays:
+        if values is not None and np.shape(values) != (n,):
+            raise ValueError(f"{label} {name} has shape {np.shape(values)}, the grid has {n} points")
 
 
 def _light_grid(plot: pg.PlotWidget) -> None:

@@ -133,3 +133,13 @@ def test_ten_thousand_elements_fast_mode_finishes_and_slow_mode_shows_progress_a
     assert time.monotonic() - started < 1.0
     assert failed.args[0].kind == "cancelled"
     assert panel.run_button.isEnabled() and "cancelled" in panel.status.text()
+
+
+def test_float32_shows_pytorchs_own_warning(window, qtbot):
+    panel = open_and_show_panel(window, qtbot, builtin("sigmoid.py"))
+    panel.dtype.setCurrentText("float32")
+    panel.eps.setValue(1e-3)
+    panel.atol.setValue(1e-3)
+    run_checks(window, qtbot)
+    assert panel.checks.dtype == "float32"
+    assert "double precision" in panel.status.text()

@@ -296,3 +296,19 @@ def test_problem_details_show_the_traceback(window, qtbot):
     qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=5000)
     assert "Traceback" in dialog.detailedText()
     dialog.close()
+
+
+def test_a_failing_update_rolls_the_plots_back_instead_of_leaving_them_half_updated(window, qtbot):
+    import dataclasses
+
+    good = window.last_curves
+    x_before, f_before = curve(window, "plotF")
+    bad_reference = dataclasses.replace(good.references[1], df=good.references[1].df[:10])  # a malformed curve
+    bad = dataclasses.replace(good, hand_written=dataclasses.replace(good.hand_written, f=good.hand_written.f * 2), references=[good.references[0], bad_reference, *good.references[2:]])
+    with qtbot.capture_exceptions() as exceptions:  # the slot re-raises to sys.excepthook: the error dialog
+        window.bridge.result_ready.emit("curves", window.bridge.latest("curves"), bad)
+        qtbot.wait(50)
+    assert [type(e[1]) for e in exceptions] == [ValueError]
+    np.testing.assert_array_equal(curve(window, "plotF")[1], f_before)
+    assert window.last_curves is good
+    assert "could not show the curves" in window.problems.text()
