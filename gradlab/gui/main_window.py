@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import traceback
 import os
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QSettings, Qt, QTimer, Signal
