@@ -25,6 +25,7 @@ def test_the_wheel_contains_the_builtin_function_files(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"gradlab/resources/functions/{p.name}" for p in (ROOT / "resources" / "functions").glob("*.py")}
     assert expected and expected <= names
+    assert "gradlab/resources/templates/new_function.py" in names
     assert "gradlab/cli.py" in names and "gradlab/engine/worker.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "gradlab = gradlab.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

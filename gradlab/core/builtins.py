@@ -34,6 +34,11 @@ def default_example() -> Path:
     return builtin_functions_dir() / DEFAULT_EXAMPLE
 
 
+def new_function_template() -> str:
+    """The text of File › New: a small Function to start from."""
+    return (builtin_functions_dir().parent / "templates" / "new_function.py").read_text(encoding="utf-8")
+
+
 def describe_file(path: str | Path) -> str:
     """The first line of a function file's docstring, read without running the file."""
     import ast

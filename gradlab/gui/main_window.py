@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradlab.core.builtins import builtin_functions_dir, default_example
+from gradlab.core.builtins import builtin_functions_dir, default_example, new_function_template
 from gradlab.core.curve_table import write_csv
 from gradlab.core.lint import lint_source
 from gradlab.core.problems import UserCodeError
@@ -52,27 +52,6 @@ AUTOSAVE_MS = 3000
 #: Pause after the last keystroke before the edited code runs.
 DEBOUNCE_MS = 300
 RECENT_LIMIT = 10
-TEMPLATE = '''"""A new Function: describe it on this line."""
-import torch
-from torch.autograd import Function
-
-
-class MyFunction(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return torch.sin(x)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return grad_output * torch.cos(x)
-
-
-EXPLORE = {
-    "MyFunction": {"domain": (-6.0, 6.0), "compare": {"torch.sin": torch.sin}},
-}
-'''
 ENGINE_STATE_TEXT = {
     "starting": "engine: starting (importing torch)\u2026",
     "ready": "engine: ready",
@@ -325,7 +304,7 @@ class MainWindow(QMainWindow):
         """Start an untitled buffer from a template Function."""
         if not self.maybe_save():
             return
-        self._set_current(os.path.join(tempfile.gettempdir(), f"untitled-{next(_untitled)}.py"), TEMPLATE, modified=True)
+        self._set_current(os.path.join(tempfile.gettempdir(), f"untitled-{next(_untitled)}.py"), new_function_template(), modified=True)
         self.run_now()
 
     def is_untitled(self) -> bool:

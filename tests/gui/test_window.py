@@ -312,3 +312,12 @@ def test_a_failing_update_rolls_the_plots_back_instead_of_leaving_them_half_upda
     np.testing.assert_array_equal(curve(window, "plotF")[1], f_before)
     assert window.last_curves is good
     assert "could not show the curves" in window.problems.text()
+
+
+def test_new_from_template_plots_a_working_function(window, qtbot):
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        qtbot.keyClick(window.editor, Qt.Key.Key_N, modifier=Qt.KeyboardModifier.ControlModifier)
+    assert window.last_curves.function == "MyFunction" and window.isWindowModified()
+    assert "untitled-" in window.windowTitle()
+    x, df = curve(window, "plotDF")
+    np.testing.assert_allclose(df, np.cos(x), atol=1e-12)
