@@ -20,6 +20,7 @@ from gradlab.core.curve_table import write_csv
 from gradlab.core.lint import lint_source
 from gradlab.core.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
 from gradlab.core.source_text import read_source
+from gradlab.core.text_args import parse_shape, parse_sizes
 from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -49,12 +50,9 @@ def _check_parser() -> argparse.ArgumentParser:
 
 def _shape(text: str) -> tuple[int, ...]:
     try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a shape like 3,4, got {text!r}") from None
-    if not shape or min(shape) <= 0:
-        raise argparse.ArgumentTypeError(f"expected positive sizes like 3,4, got {text!r}")
-    return shape
+        return parse_shape(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _plot_parser() -> argparse.ArgumentParser:
@@ -70,12 +68,9 @@ def _plot_parser() -> argparse.ArgumentParser:
 
 def _sizes(text: str) -> tuple[int, ...]:
     try:
-        sizes = tuple(int(float(part)) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sizes like 100,10000,1000000, got {text!r}") from None
-    if not sizes or min(sizes) <= 0:
-        raise argparse.ArgumentTypeError(f"expected positive sizes, got {text!r}")
-    return sizes
+        return parse_sizes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _bench_parser() -> argparse.ArgumentParser:

@@ -42,15 +42,12 @@ def call_styles(
     requires_grad : sequence of bool, optional
         Which inputs require grad; by default as :func:`make_inputs` decides.
     """
+    drawn = make_inputs(spec, shape, torch.float32, "cpu", seed)
+    flags = list(requires_grad) if requires_grad is not None else [isinstance(a, torch.Tensor) and a.requires_grad for a in drawn]
     if values is not None:
         inputs = [torch.full(shape, float(v)) for v in values]
     else:
-        inputs = [a.detach() if isinstance(a, torch.Tensor) else a for a in make_inputs(spec, shape, torch.float32, "cpu", seed)]
-    flags = (
-        list(requires_grad)
-        if requires_grad is not None
-        else [isinstance(a, torch.Tensor) and a.requires_grad for a in make_inputs(spec, shape, torch.float32, "cpu", seed)]
-    )
+        inputs = [a.detach() if isinstance(a, torch.Tensor) else a for a in drawn]
     for arg, flag in zip(inputs, flags):
         if isinstance(arg, torch.Tensor):
             arg.requires_grad_(bool(flag) and arg.is_floating_point())

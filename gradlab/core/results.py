@@ -67,14 +67,6 @@ class Captured:
     warnings: list[str] = field(default_factory=list)
     dropped_chars: int = 0
 
-    def merged(self, other: Captured) -> Captured:
-        """Return the concatenation of two captures."""
-        return Captured(
-            self.stdout + other.stdout,
-            self.warnings + [w for w in other.warnings if w not in self.warnings],
-            self.dropped_chars + other.dropped_chars,
-        )
-
 
 @dataclass
 class FunctionInfo:

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradlab.core.bench_table import compare_tables, format_time, time_unit
+from gradlab.core.bench_table import compare_tables, format_time
 from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
+from gradlab.core.text_args import parse_sizes
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
 from gradlab.gui.widgets import int_spin, named
 
@@ -38,16 +39,6 @@ AUTOGRAD = "autograd of forward"
 DEFAULT_SIZES = "100, 1000, 10000, 100000, 1000000, 10000000"
 BEST = QColor("#c8f0c8")
 
-
-def parse_sizes(text: str) -> tuple[int, ...]:
-    """``"100, 1e4"`` → ``(100, 10000)``; ValueError with a readable message otherwise."""
-    try:
-        sizes = tuple(int(float(part)) for part in text.replace(";", ",").split(",") if part.strip())
-    except ValueError:
-        raise ValueError(f"sizes must be numbers like 100, 1e4, 1e6 — got {text!r}") from None
-    if not sizes or min(sizes) <= 0:
-        raise ValueError("sizes must be positive")
-    return sizes
 
 
 def implementation_color(name: str, index: int) -> str:
@@ -380,4 +371,3 @@ class BenchmarkPanel(QWidget):
             self.open_report(path)
 
 
-__all__ = ["BenchmarkPanel", "parse_sizes", "time_unit"]

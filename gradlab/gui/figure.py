@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.core.results import Curve, CurveSet
+from gradlab.core.results import CurveSet
 from gradlab.gui.qt_setup import ensure_application
 from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
 
 PANELS = (("f", "f"), ("df", "f\u2032"), ("d2f", "f\u2033"))
-
-
-def _values(curve: Curve, attribute: str) -> np.ndarray | None:
-    return getattr(curve, attribute)
 
 
 def export_figure(curves: CurveSet, path: str, width: int = 900, height: int = 900) -> None:
@@ -35,11 +31,11 @@ def export_figure(curves: CurveSet, path: str, width: int = 900, height: int = 9
         else:
             plot.setXLink(first)
         for index, reference in enumerate(curves.references):
-            values = _values(reference, attribute)
+            values = getattr(reference, attribute)
             if values is not None:
                 pen = pg.mkPen(reference_color(reference.label, index), width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine)
                 plot.plot(curves.x, values, pen=pen, name=reference.label, connect="finite")
-        hand = _values(curves.hand_written, attribute)
+        hand = getattr(curves.hand_written, attribute)
         if hand is not None:
             plot.plot(curves.x, hand, pen=pg.mkPen(HAND_WRITTEN_COLOR, width=2.5), name=curves.hand_written.label, connect="finite")
         else:

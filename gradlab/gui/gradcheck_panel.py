@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradlab.core.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding
+from gradlab.core.text_args import parse_shape
 from gradlab.gui.log_spin import LogSpinBox
 from gradlab.gui.widgets import int_spin, named
 
@@ -36,14 +35,6 @@ VERDICT_COLOR = {True: "#1b7f2a", False: "#b00020", None: "#8a6d00"}
 DTYPE_COLORS = {"float64": "#1f77b4", "float32": "#ff7f0e"}
 RESULT_COLUMNS = ("check", "verdict", "max abs error", "max rel error", "where", "message")
 
-
-def parse_shape(text: str) -> tuple[int, ...]:
-    """``"3, 4"`` → ``(3, 4)``; raises ValueError with a readable message."""
-    parts = [p for p in text.replace("x", ",").replace("\u00d7", ",").split(",") if p.strip()]
-    shape = tuple(int(p) for p in parts)
-    if not shape or any(n <= 0 for n in shape):
-        raise ValueError(f"input shape must be positive integers like 3, 4 — got {text!r}")
-    return shape
 
 
 class GradcheckPanel(QWidget):
@@ -411,8 +402,3 @@ class GradcheckPanel(QWidget):
 
     def _on_lint_clicked(self, item: QListWidgetItem) -> None:
         self.line_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
-
-
-def verdict_html(result: CheckResult) -> str:
-    """A one-line coloured verdict, for tooltips and reports."""
-    return f"<b style='color:{VERDICT_COLOR[result.passed]}'>{VERDICT[result.passed]}</b> {html.escape(result.name)}"

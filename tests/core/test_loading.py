@@ -142,3 +142,13 @@ def test_unknown_function_name_suggests_the_close_one():
     with pytest.raises(UserCodeError) as info:
         loaded.function("Frist")
     assert "did you mean 'First'" in info.value.problem.hint
+
+
+def test_shapes_and_sizes_are_parsed_once_for_cli_and_panels():
+    from gradlab.core.text_args import parse_shape, parse_sizes
+
+    assert parse_shape("3, 4") == parse_shape("3x4") == (3, 4)
+    assert parse_sizes("100, 1e4") == (100, 10_000)
+    for bad in ("", "0, 3", "a, b"):
+        with pytest.raises(ValueError):
+            parse_shape(bad)
