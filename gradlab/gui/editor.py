@@ -255,6 +255,7 @@ class CodeEditor(QPlainTextEdit):
         super().__init__(parent)
         self._error_marks: dict[int, str] = {}
         self._silent = False
+        self._known_text = ""  # the text as of the last edit or silent replacement
         self._line_number_area = _LineNumberArea(self)
         self._highlighter = PythonHighlighter(self.document(), style_name)
         if defer_highlighting:
@@ -304,6 +305,7 @@ class CodeEditor(QPlainTextEdit):
             self.setPlainText(text)
         finally:
             self._silent = False
+            self._known_text = self.toPlainText()
         self._update_line_number_area_width()
         self._update_extra_selections()
 
@@ -540,7 +542,13 @@ class CodeEditor(QPlainTextEdit):
         self._line_number_area.update()  # the current line's number is drawn darker
 
     def _on_text_changed(self) -> None:
-        if not self._silent:
+        # Qt reports re-colouring as a change too (the highlighter's first pass runs a
+        # turn of the event loop after it is attached): only a different text is an edit.
+        if self._silent:
+            return
+        text = self.toPlainText()
+        if text != self._known_text:
+            self._known_text = text
             self.text_edited.emit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)

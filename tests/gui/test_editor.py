@@ -296,6 +296,22 @@ def test_text_edited_fires_on_typing_but_not_on_silent_loads(qtbot, editor):
     assert edits
 
 
+def test_colouring_a_loaded_text_later_is_not_an_edit(qtbot):
+    """The deferred highlighter re-colours a turn after it is attached; an edit would re-run the file."""
+    widget = CodeEditor(defer_highlighting=True)
+    qtbot.addWidget(widget)
+    edits = []
+    widget.text_edited.connect(lambda: edits.append(1))
+    widget.set_text_silently("import torch\n\nclass Square(torch.autograd.Function):\n    pass\n")
+    widget.show()
+    qtbot.wait(200)
+    assert widget.highlighter.document() is widget.document()
+    assert _color_at(widget, 0, 0) != _color_at(widget, 0, 7), "the text was coloured"
+    assert edits == []
+    with qtbot.waitSignal(widget.text_edited, timeout=1000):
+        qtbot.keyClicks(widget, "x")
+
+
 def test_line_number_area_grows_with_the_line_count(editor):
     editor.set_text_silently("x\n")
     narrow = editor.viewportMargins().left()
