@@ -205,7 +205,7 @@ TARGETS = [
 def run(quick: bool) -> dict:
     repeats = 1 if quick else 3
     result: dict = {"quick": quick, "python": sys.version.split()[0]}
-    fid = fidelity.measure(1 if quick else 5, 0.05 if quick else 0.5)  # first: nothing else in this process yet
+    fid = fidelity.measure(1 if quick else 9, 0.05 if quick else 0.3)  # first: nothing else in this process yet
     result["fidelity"] = fid
     result["fidelity_worst_ratio"] = round(max(abs(fid[k]["ratio"] - 1) for k in ("custom", "naive", "builtin")), 3)
     result["fidelity_noise_floor"] = round(max(abs(fid[k]["direct_again_ratio"] - 1) for k in ("custom", "naive", "builtin")), 3)

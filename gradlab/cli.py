@@ -20,8 +20,8 @@ from gradlab.core.curve_table import write_csv
 from gradlab.core.lint import lint_source
 from gradlab.core.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
 from gradlab.core.source_text import read_source
-from gradlab.core.text_args import parse_shape, parse_sizes
-from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
+from gradlab.core.text_args import parse_shape, parse_sizes, shape_label
+from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, OtherFunction, Source
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 COMMANDS = ("check", "plot", "bench")
@@ -66,7 +66,7 @@ def _plot_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _sizes(text: str) -> tuple[int, ...]:
+def _sizes(text: str) -> tuple[int | tuple[int, ...], ...]:
     try:
         return parse_sizes(text)
     except ValueError as exc:
@@ -81,11 +81,18 @@ def _bench_parser() -> argparse.ArgumentParser:
     parser.add_argument("file")
     parser.add_argument("--function", help="the Function to benchmark (default: the first)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
-    parser.add_argument("--sizes", type=_sizes, default=(100, 10_000, 1_000_000), help="element counts (default 100,10000,1000000)")
+    parser.add_argument("--sizes", type=_sizes, default=(100, 10_000, 1_000_000), help="element counts, or shapes like 100x100 (default 100,10000,1000000)")
     parser.add_argument("--mode", default="both", choices=("forward", "backward", "both", "double"), help="what is timed (default both)")
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64", "float16", "bfloat16"))
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's)")
     parser.add_argument("--min-run-time", type=float, default=0.2, help="seconds of measurement per cell (default 0.2)")
+    parser.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        metavar="OTHER.py",
+        help="also time the Functions of OTHER.py that take the same arguments (FILE itself: its other Functions); repeatable",
+    )
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--out", help="also write the report to this JSON file (open it in the app's benchmark panel)")
@@ -103,12 +110,13 @@ def run_bench(args: argparse.Namespace) -> int:
         device=args.device,
         threads=args.threads,
         min_run_time=args.min_run_time,
+        others=tuple(OtherFunction(Source(os.path.abspath(path))) for path in args.against),
     )
 
     def on_progress(done: int, total: int, item) -> None:
         if isinstance(item, BenchmarkRow):
             time_text = "not timed: " + item.error if item.error else f"{item.median_s * 1e6:.4g} us"
-            print(f"[{done}/{total}] {item.implementation} @ {item.size:,}: {time_text}", file=sys.stderr)
+            print(f"[{done}/{total}] {item.implementation} @ {shape_label(item.dims)}: {time_text}", file=sys.stderr)
 
     with Engine(timeout=args.timeout) as engine:
         try:
@@ -136,7 +144,9 @@ def run_bench(args: argparse.Namespace) -> int:
         )
     for row in report.rows:
         if row.error:
-            print(f"  {row.implementation} @ {row.size:,}: {row.error}")
+            print(f"  {row.implementation} @ {shape_label(row.dims)}: {row.error}")
+    for note in report.notes:
+        print(f"  note: {note}")
     return EXIT_OK
 
 

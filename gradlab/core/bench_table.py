@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from gradlab.core.results import BenchmarkRow
+from gradlab.core.text_args import shape_label
 
 _UNITS = (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9))
 
@@ -30,21 +31,25 @@ def format_time(seconds: float | None, scale: float) -> str:
 
 @dataclass
 class CompareTable:
-    """A mode's rows arranged as Compare does: one row per size, one column per implementation."""
+    """A mode's rows arranged as Compare does: one row per input shape, one column per implementation.
+
+    ``sizes`` are the input shapes (``(n,)`` for a 1-D input of ``n`` elements),
+    smallest first; :func:`~gradlab.core.text_args.shape_label` names them.
+    """
 
     mode: str
     implementations: list[str]
-    sizes: list[int]
+    sizes: list[tuple[int, ...]]
     unit: str
     scale: float
-    cells: dict[tuple[int, str], BenchmarkRow]
+    cells: dict[tuple[tuple[int, ...], str], BenchmarkRow]
 
-    def best(self, size: int) -> str | None:
-        """The fastest implementation at ``size`` (None if nothing was timed)."""
+    def best(self, size: tuple[int, ...]) -> str | None:
+        """The fastest implementation at input shape ``size`` (None if nothing was timed)."""
         timed = [(row.median_s, name) for (s, name), row in self.cells.items() if s == size and row.median_s is not None]
         return min(timed)[1] if timed else None
 
-    def text(self, name: str, size: int) -> str:
+    def text(self, name: str, size: tuple[int, ...]) -> str:
         row = self.cells.get((size, name))
         if row is None:
             return ""
@@ -58,7 +63,7 @@ class CompareTable:
         lines = [header]
         for size in self.sizes:
             best = self.best(size)
-            lines.append([f"{size:,}"] + [self.text(n, size) + (" *" if n == best else "") for n in self.implementations])
+            lines.append([shape_label(size)] + [self.text(n, size) + (" *" if n == best else "") for n in self.implementations])
         widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths)) for line in lines)
 
@@ -73,10 +78,10 @@ def compare_tables(rows: list[BenchmarkRow]) -> list[CompareTable]:
             CompareTable(
                 mode=mode,
                 implementations=list(dict.fromkeys(r.implementation for r in mode_rows)),
-                sizes=sorted({r.size for r in mode_rows}),
+                sizes=sorted({r.dims for r in mode_rows}, key=lambda dims: (math.prod(dims), len(dims), dims)),
                 unit=unit,
                 scale=scale,
-                cells={(r.size, r.implementation): r for r in mode_rows},
+                cells={(r.dims, r.implementation): r for r in mode_rows},
             )
         )
     return tables

@@ -15,6 +15,7 @@ so callers can show results cell by cell and stop between cells.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import platform
 import sys
@@ -29,6 +30,7 @@ from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of
 from gradlab.core.loading import FunctionSpec
 from gradlab.core.problems import UserCodeError
 from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, Problem
+from gradlab.core.text_args import shape_label
 
 CUSTOM = "custom Function"
 MODES = ("forward", "backward", "both", "double")
@@ -37,11 +39,14 @@ DEFAULT_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 NOISY_IQR = 0.1
 
 
-def implementations(spec: FunctionSpec, inputs: tuple | None = None) -> dict[str, Callable]:
-    """The custom Function, autograd of its forward, and each ``compare`` entry, by name.
+def implementations(spec: FunctionSpec, inputs: tuple | None = None, others: dict[str, FunctionSpec] | None = None) -> dict[str, Callable]:
+    """The custom Function, autograd of its forward, each ``compare`` entry and each of ``others``, by name.
 
     Autograd of forward runs on the inputs themselves (no defensive clone, which
     would be timed) unless the forward, tried on ``inputs``, needs the clone.
+    ``others`` are other Functions (another version in the same file, or in
+    another open file) to time against this one; those whose forward takes a
+    different number of arguments are left out.
     """
     naive = autograd_of_forward(spec, clone_inputs=False)
     if inputs is not None:
@@ -54,7 +59,11 @@ def implementations(spec: FunctionSpec, inputs: tuple | None = None) -> dict[str
     found = {CUSTOM: apply_function(spec), AUTOGRAD_OF_FORWARD: naive}
     for name, fn in spec.options.compare.items():
         found[name] = user_callable(fn, spec.filename, f"compare[{name!r}]")
+    for name, other in (others or {}).items():
+        if len(other.arg_names) == len(spec.arg_names):
+            found[name] = apply_function(other)
     return found
+
 
 
 def environment(device: str, dtype: torch.dtype, threads: int) -> dict:
@@ -235,9 +244,14 @@ def _require_device(device: str) -> None:
         ) from None
 
 
+def input_shape(size: int | Sequence[int]) -> tuple[int, ...]:
+    """A benchmark size as an input shape: ``10000`` → ``(10000,)``, ``(100, 100)`` stays."""
+    return (int(size),) if isinstance(size, (int, float)) else tuple(int(n) for n in size)
+
+
 def run_benchmark(
     spec: FunctionSpec,
-    sizes: Sequence[int] = DEFAULT_SIZES,
+    sizes: Sequence[int | Sequence[int]] = DEFAULT_SIZES,
     modes: Sequence[str] = ("both",),
     names: Sequence[str] | None = None,
     dtype: torch.dtype = torch.float32,
@@ -245,37 +259,47 @@ def run_benchmark(
     threads: int | None = None,
     min_run_time: float = 0.2,
     seed: int = 0,
+    others: dict[str, FunctionSpec] | None = None,
 ) -> Iterator[tuple[str, object]]:
     """Measure every chosen implementation at every size and mode, yielding as it goes.
+
+    A size is an element count (a 1-D input) or a shape such as ``(100, 100)``.
+    ``others`` adds other Functions with the same arguments, by label (see
+    :func:`implementations`).
 
     Yields
     ------
     ("row", BenchmarkRow)
         Each timed (or refused) cell.
     ("why", BenchmarkWhy)
-        Each implementation's explanation, at the largest size.
+        Each implementation's explanation, at the largest size (most elements).
     ("report", BenchmarkReport)
         Last: everything together.
     """
     _require_device(device)
     threads = threads or torch.get_num_threads()
     torch.set_num_threads(threads)
+    shapes = [input_shape(size) for size in sizes]
     with captured_output():
-        available = implementations(spec, make_inputs(spec, (int(min(sizes)),), dtype, device, seed))
+        available = implementations(spec, make_inputs(spec, min(shapes, key=math.prod), dtype, device, seed), others)
     chosen = {n: f for n, f in available.items() if names is None or n in names}
     unknown = [n for n in (names or []) if n not in available]
     rows, whys, notes = [], [], []
     if unknown:
         notes.append(f"unknown implementation(s) {', '.join(unknown)}; available: {', '.join(available)}")
+    for name, other in (others or {}).items():
+        if name not in available:
+            notes.append(f"{name} takes {len(other.arg_names)} argument(s), {spec.name} takes {len(spec.arg_names)}; not timed")
     env = environment(device, dtype, threads)
     label = spec.name
-    for size in sizes:
+    for shape in shapes:
+        size = math.prod(shape)
         with captured_output():
-            inputs = make_inputs(spec, (int(size),), dtype, device, seed)
+            inputs = make_inputs(spec, shape, dtype, device, seed)
             reference = _results(available[CUSTOM], inputs)
         for mode in modes:
             for name, fn in chosen.items():
-                row = BenchmarkRow(name, int(size), mode, device, env["dtype"], None, None, 0)
+                row = BenchmarkRow(name, size, mode, device, env["dtype"], None, None, 0, shape=shape if len(shape) > 1 else ())
                 try:
                     with captured_output():
                         row.error = "" if name == CUSTOM else mismatch(fn, reference, inputs, dtype)
@@ -287,7 +311,7 @@ def run_benchmark(
                                 globals={"run": _statement(fn, inputs, mode)},
                                 num_threads=threads,
                                 label=label,
-                                sub_label=str(size),
+                                sub_label=shape_label(shape),
                                 description=name,
                             )
                             timer.timeit(5)  # warm-up: lazy initialisation is not the implementation's cost
@@ -301,13 +325,13 @@ def run_benchmark(
                     row.error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
                 rows.append(row)
                 yield "row", row
-    largest = max(int(s) for s in sizes)
+    largest = max(shapes, key=math.prod)
     with captured_output():
-        inputs = make_inputs(spec, (largest,), dtype, device, seed)
+        inputs = make_inputs(spec, largest, dtype, device, seed)
     for name, fn in chosen.items():
         try:
             with captured_output():  # never yield inside: the consumer's prints would be captured
-                why = explain(name, fn, inputs, largest, device)
+                why = explain(name, fn, inputs, math.prod(largest), device)
         except (UserCodeError, RuntimeError):
             continue
         whys.append(why)

@@ -322,6 +322,8 @@ class BenchmarkRow:
     ``error`` is set (and the times are None) when the cell was not timed:
     its outputs or gradients differ from the custom Function's, or it failed.
     ``noisy`` follows ``Measurement``: IQR above 10 % of the median.
+    ``size`` is the element count; ``shape`` the input's shape when it is not
+    the 1-D ``(size,)``.
     """
 
     implementation: str
@@ -334,6 +336,15 @@ class BenchmarkRow:
     runs: int
     noisy: bool = False
     error: str = ""
+    shape: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.shape = tuple(self.shape)  # a list after a JSON round trip
+
+    @property
+    def dims(self) -> tuple[int, ...]:
+        """The input's shape: ``shape``, or ``(size,)`` for a 1-D input."""
+        return self.shape or (self.size,)
 
 
 @dataclass
@@ -367,7 +378,7 @@ class BenchmarkReport:
         return {
             "function": self.function,
             "environment": self.environment,
-            "rows": [asdict(r) for r in self.rows],
+            "rows": [{k: v for k, v in asdict(r).items() if k != "shape" or v} for r in self.rows],  # 1-D rows: no shape
             "why": [asdict(w) for w in self.why],
             "notes": list(self.notes),
         }

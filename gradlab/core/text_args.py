@@ -1,4 +1,4 @@
-"""Parse the shapes and size lists people type ("3, 4", "100, 1e4").  Shared by the CLI and the panels; no torch."""
+"""Parse the shapes and size lists people type ("3, 4", "100, 1e4, 100x100").  Shared by the CLI and the panels; no torch."""
 
 from __future__ import annotations
 
@@ -19,6 +19,23 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return _numbers(text, "3, 4")
 
 
-def parse_sizes(text: str) -> tuple[int, ...]:
-    """``"100, 1e4, 1e6"`` → ``(100, 10000, 1000000)``; ValueError with a readable message otherwise."""
-    return _numbers(text, "100, 1e4, 1e6")
+def parse_sizes(text: str) -> tuple[int | tuple[int, ...], ...]:
+    """``"100, 1e4, 100x100"`` → ``(100, 10000, (100, 100))``: element counts, or shapes written with ``x``.
+
+    Raises ValueError with a readable message otherwise.
+    """
+    example = "100, 1e4, 100x100"
+    sizes: list[int | tuple[int, ...]] = []
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        shape = _numbers(part, example)
+        sizes.append(shape if len(shape) > 1 else shape[0])
+    if not sizes:
+        raise ValueError(f"expected positive numbers like {example}, got {text!r}")
+    return tuple(sizes)
+
+
+def shape_label(shape: tuple[int, ...]) -> str:
+    """``(10000,)`` → ``"10,000"``; ``(100, 100)`` → ``"100×100"``."""
+    return f"{shape[0]:,}" if len(shape) == 1 else "\u00d7".join(str(n) for n in shape)

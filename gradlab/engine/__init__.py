@@ -7,6 +7,15 @@ imports no torch; only the child does.
 """
 
 from gradlab.engine.client import Engine, EngineError
-from gradlab.engine.protocol import BenchRequest, CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
+from gradlab.engine.protocol import (
+    BenchRequest,
+    CallsRequest,
+    CheckRequest,
+    CurvesRequest,
+    EpsSweepRequest,
+    LoadRequest,
+    OtherFunction,
+    Source,
+)
 
-__all__ = ["BenchRequest", "Engine", "EngineError", "Source", "LoadRequest", "CurvesRequest", "CheckRequest", "CallsRequest", "EpsSweepRequest"]
+__all__ = ["BenchRequest", "Engine", "EngineError", "OtherFunction", "Source", "LoadRequest", "CurvesRequest", "CheckRequest", "CallsRequest", "EpsSweepRequest"]

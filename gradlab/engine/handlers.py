@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import torch
@@ -11,6 +12,8 @@ from gradlab.core.calls import call_styles
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
 from gradlab.core.loading import load_function_file
+from gradlab.core.other_functions import other_label
+from gradlab.core.problems import UserCodeError
 from gradlab.engine.protocol import (
     BenchRequest,
     CallsRequest,
@@ -30,10 +33,29 @@ def _function(request):
     return _load(request.source).function(request.function)
 
 
+def _other_specs(request, main, spec) -> tuple[dict, list[str]]:
+    """The request's other Functions by label, and a note for each that could not be loaded."""
+    others, notes = {}, []
+    for other in request.others:
+        same_file = os.path.abspath(other.source.path) == os.path.abspath(request.source.path)
+        try:
+            loaded = main if same_file else _load(other.source)
+            specs = [loaded.function(other.function)] if other.function else loaded.functions
+        except UserCodeError as exc:
+            notes.append(f"{other_label(other.function or '*', other.source.path, same_file)} not timed: {exc.problem.message}")
+            continue
+        for candidate in specs:
+            if not (same_file and candidate.name == spec.name):
+                others[other_label(candidate.name, other.source.path, same_file)] = candidate
+    return others, notes
+
+
 def _bench(request, progress):
-    spec = _function(request)
+    main = _load(request.source)
+    spec = main.function(request.function)
+    others, notes = _other_specs(request, main, spec)
     names = request.implementations
-    count = len(names) if names is not None else 2 + len(spec.options.compare)
+    count = len(names) if names is not None else 2 + len(spec.options.compare) + len(others)
     total = len(request.sizes) * len(request.modes) * count + count
     done = 0
     for kind, item in run_benchmark(
@@ -46,8 +68,10 @@ def _bench(request, progress):
         threads=request.threads,
         min_run_time=request.min_run_time,
         seed=request.seed,
+        others=others,
     ):
         if kind == "report":
+            item.notes[:0] = notes
             return item
         done += 1
         if progress is not None:

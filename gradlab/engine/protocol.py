@@ -105,6 +105,14 @@ class EngineInfo:
 
 
 @dataclass(frozen=True)
+class OtherFunction:
+    """Another Function to time against a benchmark's own: ``function`` of ``source``, or (None) each one with the same arguments."""
+
+    source: Source
+    function: str | None = None
+
+
+@dataclass(frozen=True)
 class BenchRequest:
     """Benchmark the implementations (answer: :class:`~gradlab.core.results.BenchmarkReport`).
 
@@ -113,7 +121,7 @@ class BenchRequest:
 
     source: Source
     function: str | None = None
-    sizes: tuple[int, ...] = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+    sizes: tuple[int | tuple[int, ...], ...] = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)  # element counts or shapes
     modes: tuple[str, ...] = ("both",)
     implementations: tuple[str, ...] | None = None
     dtype: str = "float32"
@@ -121,6 +129,7 @@ class BenchRequest:
     threads: int | None = None
     min_run_time: float = 0.2
     seed: int = 0
+    others: tuple[OtherFunction, ...] = ()
 
     def describe(self) -> str:
         return f"benchmarking {self.function or 'the first Function'}"

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from gradlab.core.bench_table import compare_tables, format_time
 from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
-from gradlab.core.text_args import parse_sizes
+from gradlab.core.text_args import parse_sizes, shape_label
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
 from gradlab.gui.widgets import int_spin, named
 
@@ -109,6 +109,7 @@ class BenchmarkPanel(QWidget):
         self.dtype = named(QComboBox(), "benchDtypeCombo")
         self.dtype.addItems(["float32", "float64", "float16", "bfloat16"])
         self.sizes = named(QLineEdit(DEFAULT_SIZES), "sizesEdit")
+        self.sizes.setToolTip("element counts of a 1-D input, or shapes such as 100x100 (the tutorial's input)")
         self.threads = int_spin("threadsSpin", 0, 0, 256)
         self.threads.setSpecialValueText("torch's default")
         self.baseline = named(QComboBox(), "baselineCombo")
@@ -168,9 +169,13 @@ class BenchmarkPanel(QWidget):
         if current in available:
             self.device.setCurrentText(current)
 
-    def set_function(self, info: FunctionInfo) -> None:
-        """One check box per implementation of ``info``: the custom Function, autograd of forward, each compare."""
-        names = [CUSTOM, AUTOGRAD, *info.compare]
+    def set_function(self, info: FunctionInfo, others: list[str] | None = None) -> None:
+        """One check box per implementation of ``info``: the custom Function, autograd of forward, each compare.
+
+        ``others`` are other Functions with the same arguments (another version in
+        this file or another open one); their boxes start unchecked.
+        """
+        names = [CUSTOM, AUTOGRAD, *info.compare, *(others or [])]
         if list(self.implementation_boxes) == names:
             return
         for box in self.implementation_boxes.values():
@@ -178,7 +183,9 @@ class BenchmarkPanel(QWidget):
         self.implementation_boxes = {}
         for name in names:
             box = named(QCheckBox(name), f"implementation:{name}")
-            box.setChecked(True)
+            box.setChecked(name not in (others or []))
+            if name in (others or []):
+                box.setToolTip("another Function with the same arguments: timed on the same inputs, its results checked against this one's")
             self._implementation_row.insertWidget(self._implementation_row.count() - 1, box)
             self.implementation_boxes[name] = box
         self.baseline.blockSignals(True)
@@ -241,7 +248,8 @@ class BenchmarkPanel(QWidget):
         self.rows, self.why = list(report.rows), list(report.why)
         env = report.environment
         from_run = self.cancel_button.isEnabled()
-        self.set_running(False, f"done: {report.function} on {env.get('device_name', '?')} ({env.get('device')}), {env.get('threads')} threads, torch {env.get('torch')}")
+        notes = "".join(f"\nnote: {note}" for note in report.notes)
+        self.set_running(False, f"done: {report.function} on {env.get('device_name', '?')} ({env.get('device')}), {env.get('threads')} threads, torch {env.get('torch')}{notes}")
         if not from_run:  # an opened report: its cells are all there is
             self.progress.setRange(0, max(len(self.rows), 1))
         self.progress.setValue(self.progress.maximum())
@@ -271,7 +279,7 @@ class BenchmarkPanel(QWidget):
             self.table.setColumnCount(len(table.implementations))
             self.table.setRowCount(len(table.sizes))
             self.table.setHorizontalHeaderLabels(table.implementations)
-            self.table.setVerticalHeaderLabels([f"{s:,}" for s in table.sizes])
+            self.table.setVerticalHeaderLabels([shape_label(s) for s in table.sizes])
             self.table.setToolTip(f"{table.mode}: median time in {table.unit}; IQR and runs in each cell's tooltip")
             for r, size in enumerate(table.sizes):
                 best = table.best(size)
@@ -287,12 +295,12 @@ class BenchmarkPanel(QWidget):
 
     def _draw_plots(self) -> None:
         names = list(dict.fromkeys(r.implementation for r in self.rows))
-        baseline = {r.size: r.median_s for r in self.rows if r.implementation == self.baseline.currentText() and r.median_s}
+        baseline = {r.dims: r.median_s for r in self.rows if r.implementation == self.baseline.currentText() and r.median_s}
         for index, name in enumerate(names):
-            timed = sorted((r.size, r.median_s) for r in self.rows if r.implementation == name and r.median_s)
-            sizes = np.array([s for s, _ in timed], dtype=float)
-            times = np.array([t for _, t in timed], dtype=float)
-            speedups = np.array([baseline[s] / t if s in baseline else np.nan for s, t in timed], dtype=float)
+            timed = sorted((r.size, r.dims, r.median_s) for r in self.rows if r.implementation == name and r.median_s)
+            sizes = np.array([s for s, _, _ in timed], dtype=float)
+            times = np.array([t for _, _, t in timed], dtype=float)
+            speedups = np.array([baseline[d] / t if d in baseline else np.nan for _, d, t in timed], dtype=float)
             color = implementation_color(name, index)
             for plot, key, ys in ((self.time_plot, "time", times), (self.speedup_plot, "speedup", speedups)):
                 curve = self._curves.get((key, name))
@@ -343,9 +351,12 @@ class BenchmarkPanel(QWidget):
         if path.lower().endswith(".csv"):
             with open(path, "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
-                writer.writerow(["implementation", "size", "mode", "device", "dtype", "median_s", "iqr_s", "runs", "noisy", "error"] + list(report.environment))
+                writer.writerow(["implementation", "size", "mode", "device", "dtype", "median_s", "iqr_s", "runs", "noisy", "error", "shape"] + list(report.environment))
                 for r in report.rows:
-                    writer.writerow([r.implementation, r.size, r.mode, r.device, r.dtype, r.median_s, r.iqr_s, r.runs, r.noisy, r.error] + list(report.environment.values()))
+                    writer.writerow(
+                        [r.implementation, r.size, r.mode, r.device, r.dtype, r.median_s, r.iqr_s, r.runs, r.noisy, r.error, "x".join(map(str, r.dims))]
+                        + list(report.environment.values())
+                    )
         else:
             with open(path, "w", encoding="utf-8") as handle:
                 json.dump(report.to_json(), handle, indent=2)

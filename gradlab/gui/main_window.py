@@ -26,10 +26,20 @@ from PySide6.QtWidgets import (
 from gradlab.core.builtins import builtin_functions_dir, default_example, new_function_template
 from gradlab.core.curve_table import write_csv
 from gradlab.core.lint import lint_source
+from gradlab.core.other_functions import other_functions
 from gradlab.core.problems import UserCodeError
 from gradlab.core.results import CallStyles, CurveSet, FileInfo, FunctionInfo, Problem
 from gradlab.core.source_text import read_source
-from gradlab.engine import BenchRequest, CallsRequest, CheckRequest, CurvesRequest, EpsSweepRequest, LoadRequest, Source
+from gradlab.engine import (
+    BenchRequest,
+    CallsRequest,
+    CheckRequest,
+    CurvesRequest,
+    EpsSweepRequest,
+    LoadRequest,
+    OtherFunction,
+    Source,
+)
 from gradlab.gui.arguments import ArgumentsPanel
 from gradlab.gui.autosave import AutosavedBuffer, AutosaveStore
 from gradlab.gui.calls_panel import CallsPanel
@@ -104,6 +114,7 @@ class MainWindow(QMainWindow):
         self._bench_scheduled = False
         self.path: str | None = None
         self.file_info: FileInfo | None = None
+        self._loaded_files: dict[str, FileInfo] = {}  # every file loaded this session: other Functions to benchmark against
         self.function: str | None = None
         self.last_curves: CurveSet | None = None
         self.last_calls: CallStyles | None = None
@@ -209,7 +220,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.benchmark_tab, "Benchmark")
         info = self.current_function_info()
         if info is not None:
-            self.benchmark.set_function(info)
+            self.benchmark.set_function(info, list(self._benchmark_others()))
             self.gradcheck.show_lint(lint_source(self.editor.toPlainText()))
         self._update_devices()
 
@@ -517,7 +528,7 @@ class MainWindow(QMainWindow):
             self.plot_panel.set_range(*info.domain)
         self.arguments.set_function(info)
         self.calls.set_function(info)
-        self.benchmark.set_function(info)
+        self.benchmark.set_function(info, list(self._benchmark_others()))
         self.picker.set_current(self.path, [f.name for f in self.file_info.functions], info.name)
 
     def _request_curves(self) -> None:
@@ -573,8 +584,23 @@ class MainWindow(QMainWindow):
         if info is None:
             self.benchmark.show_failure("nothing to benchmark: the file has not loaded")
             return
+        others = self._benchmark_others()
+        chosen = tuple(
+            OtherFunction(self.source() if path == self.path else Source(path), name)
+            for label, (path, name) in others.items()
+            if label in (options.get("implementations") or ())
+        )
         self.prepare_benchmark_engine()
-        self.bench_bridge.submit("bench", BenchRequest(self.source(), info.name, **options))
+        self.bench_bridge.submit("bench", BenchRequest(self.source(), info.name, others=chosen, **options))
+
+    def _benchmark_others(self) -> dict[str, tuple[str, str]]:
+        """Other Functions with the current one's arguments, in this file or another loaded this session."""
+        info = self.current_function_info()
+        if info is None or not self.path:
+            return {}
+        files = {self.path: self.file_info}  # this file's versions first
+        files.update((p, f) for p, f in self._loaded_files.items() if p != self.path and os.path.exists(p))
+        return other_functions(self.path, info, files)
 
     def cancel_benchmark(self) -> None:
         """Stop the running benchmark; its engine restarts, the interactive one is untouched."""
@@ -647,6 +673,8 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, info: FileInfo) -> None:
         self.file_info = info
+        if self.path:
+            self._loaded_files[self.path] = info
         self.build_deferred()
         self.gradcheck.show_lint(lint_source(self.editor.toPlainText()))
         names = [f.name for f in info.functions]

@@ -135,7 +135,7 @@ def test_check_takes_the_panels_options_and_reports_lint_and_extra_checks():
 
 def test_bench_json_has_the_documented_rows_and_environment(tmp_path):
     out = tmp_path / "report.json"
-    result = gradlab("bench", builtin("sigmoid.py"), "--sizes", "100,1000", "--min-run-time", "0.02", "--json", "--out", str(out))
+    result = gradlab("bench", builtin("sigmoid.py"), "--sizes", "100,10x100", "--min-run-time", "0.02", "--json", "--out", str(out))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert json.loads(out.read_text(encoding="utf-8")) == report
@@ -144,7 +144,8 @@ def test_bench_json_has_the_documented_rows_and_environment(tmp_path):
     for row in report["rows"]:
         assert {"implementation", "size", "mode", "device", "dtype", "median_s", "iqr_s", "runs"} <= set(row)
         assert row["median_s"] > 0 and row["mode"] == "both" and row["device"] == "cpu"
-    assert "[1/" in result.stderr, "rows are reported as they are measured"
+    assert sorted({(r["size"], tuple(r.get("shape", ()))) for r in report["rows"]}) == [(100, ()), (1000, (10, 100))]
+    assert "[1/" in result.stderr and "@ 10\u00d7100" in result.stderr, "rows are reported as they are measured"
 
 
 def test_bench_text_is_a_compare_table_with_the_why():
@@ -152,6 +153,15 @@ def test_bench_text_is_a_compare_table_with_the_why():
     assert result.returncode == 0, result.stderr
     assert "size (" in result.stdout and "F.softplus" in result.stdout and "*" in result.stdout
     assert "saved for backward" in result.stdout
+
+
+def test_bench_against_other_files_times_their_functions_with_the_same_arguments():
+    versions = data("sigmoid_versions.py")
+    result = gradlab("bench", versions, "--sizes", "1000", "--min-run-time", "0.02", "--against", versions, "--against", builtin("sigmoid.py"))
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[1]
+    assert "SigmoidSavesInput.apply" in header and "Sigmoid.apply (sigmoid.py)" in header
+    assert "note: Scale.apply takes 2 argument(s)" in result.stdout
 
 
 def test_bench_on_a_missing_device_exits_2():

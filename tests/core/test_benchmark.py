@@ -10,7 +10,7 @@ from gradlab.core.benchmark import AUTOGRAD_OF_FORWARD, CUSTOM, run_benchmark
 from gradlab.core.loading import load_function_file
 from gradlab.core.problems import UserCodeError
 from gradlab.core.results import BenchmarkReport
-from tests.helpers import builtin
+from tests.helpers import builtin, data
 
 FAST = {"min_run_time": 0.02}
 
@@ -68,9 +68,20 @@ def test_reports_round_trip_through_json():
 def test_the_compare_table_has_one_unit_and_marks_the_best():
     _, report = bench(builtin("sigmoid.py"), sizes=(100, 10_000))
     (table,) = compare_tables(report.rows)
-    assert table.unit in ("us", "ms") and table.sizes == [100, 10_000]
+    assert table.unit in ("us", "ms") and table.sizes == [(100,), (10_000,)]
     text = table.render()
     assert text.count("*") == 2 and "torch.sigmoid" in text.splitlines()[0]
+
+
+def test_a_size_can_be_a_shape_like_the_tutorials_100_by_100():
+    _, report = bench(builtin("sigmoid.py"), sizes=((100, 100), 10_000))
+    assert {(r.size, r.dims) for r in report.rows} == {(10_000, (100, 100)), (10_000, (10_000,))}
+    assert all(r.error == "" and r.median_s > 0 for r in report.rows)
+    (table,) = compare_tables(report.rows)
+    assert table.sizes == [(10_000,), (100, 100)], "same element count, two rows"
+    assert "100\u00d7100" in table.render()
+    again = BenchmarkReport.from_json(json.loads(json.dumps(report.to_json())))
+    assert again == report and again.rows[0].dims == (100, 100)
 
 
 def test_an_unavailable_device_is_refused_with_what_is_available():
@@ -88,3 +99,26 @@ def test_cuda_cells_are_timed_and_peak_memory_is_measured():
     assert report.environment["device_name"]
     assert all(w.peak_bytes is not None and w.peak_bytes > 0 for w in report.why)
     assert all(w.forward_kernels > 0 for w in report.why)
+
+
+def test_other_functions_with_the_same_arguments_are_timed_on_the_same_inputs():
+    loaded = load_function_file(data("sigmoid_versions.py"))
+    spec, other, scale = loaded.functions
+    events = list(
+        run_benchmark(spec, sizes=(1000,), min_run_time=0.02, others={"SigmoidSavesInput.apply": other, "Scale.apply": scale})
+    )
+    report = events[-1][1]
+    timed = {r.implementation: r for r in report.rows}
+    assert timed["SigmoidSavesInput.apply"].error == "" and timed["SigmoidSavesInput.apply"].median_s > 0
+    assert "Scale.apply" not in timed
+    assert any("Scale.apply takes 2 argument(s)" in note for note in report.notes)
+    assert "SigmoidSavesInput.apply" in {w.implementation for w in report.why}
+
+
+def test_another_function_that_computes_something_else_is_reported_not_timed():
+    spec = load_function_file(data("sigmoid_versions.py")).functions[0]
+    square = load_function_file(builtin("square.py")).functions[0]
+    _, report = bench(data("sigmoid_versions.py"), sizes=(100,), others={"Square.apply (square.py)": square})
+    (row,) = [r for r in report.rows if r.implementation == "Square.apply (square.py)"]
+    assert row.median_s is None and "differs from the custom Function" in row.error
+    assert spec.name == report.function

@@ -149,6 +149,11 @@ def test_shapes_and_sizes_are_parsed_once_for_cli_and_panels():
 
     assert parse_shape("3, 4") == parse_shape("3x4") == (3, 4)
     assert parse_sizes("100, 1e4") == (100, 10_000)
+    assert parse_sizes("100x100; 1e6") == parse_sizes("100\u00d7100, 1e6") == ((100, 100), 1_000_000)
     for bad in ("", "0, 3", "a, b"):
         with pytest.raises(ValueError):
             parse_shape(bad)
+        with pytest.raises(ValueError):
+            parse_sizes(bad)
+    with pytest.raises(ValueError, match="100x100"):
+        parse_sizes("100x0")

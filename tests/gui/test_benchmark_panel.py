@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from tests.gui.conftest import PLOT_MS
+from tests.helpers import data
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_MS = 180_000
@@ -53,7 +54,7 @@ def test_the_panel_has_its_named_widgets_and_lists_devices(window):
 
 def test_a_small_sweep_fills_the_table_and_plots_with_progress_while_the_window_stays_responsive(window, qtbot):
     panel = show_panel(window)
-    panel.sizes.setText("100, 1000")
+    panel.sizes.setText("100, 10x100")  # a size is an element count or a shape
     heartbeat = Heartbeat()
     seen_progress = []
     window_plots = []
@@ -68,6 +69,7 @@ def test_a_small_sweep_fills_the_table_and_plots_with_progress_while_the_window_
     assert heartbeat.longest < 0.1, f"event loop stalled {heartbeat.longest * 1e3:.0f} ms"
     table = window.findChild(QWidget, "benchmarkTable")
     assert table.rowCount() == 2 and table.columnCount() == 3
+    assert [table.verticalHeaderItem(r).text() for r in range(2)] == ["100", "10\u00d7100"]
     headers = [table.horizontalHeaderItem(c).text() for c in range(3)]
     assert headers == ["custom Function", "autograd of forward", "torch.sigmoid"]
     for r in range(2):
@@ -79,6 +81,26 @@ def test_a_small_sweep_fills_the_table_and_plots_with_progress_while_the_window_
     assert list(sizes) == [100, 1000] and np.all(times > 0)
     assert panel.curve_data("autograd of forward", "speedup")[1].tolist() == [1.0, 1.0]
     assert "saved for backward" in panel.why_label.text()
+
+
+def test_another_version_in_the_file_or_another_open_file_can_be_timed_alongside(window, qtbot):
+    panel = show_panel(window)
+    assert list(panel.implementation_boxes) == ["custom Function", "autograd of forward", "torch.sigmoid"]
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.open_file(data("sigmoid_versions.py"))
+    boxes = panel.implementation_boxes
+    assert list(boxes) == ["custom Function", "autograd of forward", "SigmoidSavesInput.apply", "Sigmoid.apply (sigmoid.py)"]
+    assert not boxes["SigmoidSavesInput.apply"].isChecked(), "others start unchecked: the default table stays the tutorial's"
+    boxes["SigmoidSavesInput.apply"].setChecked(True)
+    boxes["Sigmoid.apply (sigmoid.py)"].setChecked(True)
+    boxes["autograd of forward"].setChecked(False)
+    panel.sizes.setText("1000")
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=BENCH_MS)
+    table = window.findChild(QWidget, "benchmarkTable")
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["custom Function", "SigmoidSavesInput.apply", "Sigmoid.apply (sigmoid.py)"]
+    assert all(r.error == "" and r.median_s > 0 for r in panel.rows)
 
 
 def test_cancel_stops_a_sweep_within_a_second(window, qtbot):
