@@ -55,7 +55,8 @@ def _bench(request, progress):
     spec = main.function(request.function)
     others, notes = _other_specs(request, main, spec)
     names = request.implementations
-    count = len(names) if names is not None else 2 + len(spec.options.compare) + len(others)
+    comparable = [o for o in others.values() if len(o.arg_names) == len(spec.arg_names)]
+    count = len(names) if names is not None else 2 + len(spec.options.compare) + len(comparable)
     total = len(request.sizes) * len(request.modes) * count + count
     done = 0
     for kind, item in run_benchmark(
