@@ -31,12 +31,14 @@ from PySide6.QtWidgets import (
 from gradlab.core.bench_table import compare_tables, format_time
 from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
 from gradlab.core.text_args import parse_sizes, shape_label
+from gradlab.gui.log_axis import log_axes
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
 from gradlab.gui.widgets import int_spin, named
 
 CUSTOM = "custom Function"
 AUTOGRAD = "autograd of forward"
 DEFAULT_SIZES = "100, 1000, 10000, 100000, 1000000, 10000000"
+IMPLEMENTATION_COLUMNS = 3
 BEST = QColor("#c8f0c8")
 
 
@@ -77,8 +79,8 @@ class BenchmarkPanel(QWidget):
         splitter.addWidget(self.table)
         plots = pg.GraphicsLayoutWidget()
         plots.setMinimumWidth(200)
-        self.time_plot = plots.addPlot(row=0, col=0, title="time per call")
-        self.speedup_plot = plots.addPlot(row=0, col=1, title="speed-up vs baseline")
+        self.time_plot = plots.addPlot(row=0, col=0, title="time per call", axisItems=log_axes())
+        self.speedup_plot = plots.addPlot(row=0, col=1, title="speed-up vs baseline", axisItems=log_axes())
         for plot in (self.time_plot, self.speedup_plot):
             plot.setLogMode(True, True)
             plot.showGrid(x=True, y=True, alpha=0.25)
@@ -136,9 +138,9 @@ class BenchmarkPanel(QWidget):
             grid.addWidget(widget, row, 2 * column + 1)
         grid.addWidget(QLabel("sizes"), 2, 0)
         grid.addWidget(self.sizes, 2, 1, 1, 5)
-        self._implementation_row = QHBoxLayout()
-        self._implementation_row.addWidget(QLabel("implementations:"))
-        self._implementation_row.addStretch(1)
+        self._implementation_grid = QGridLayout()  # wraps: other Functions' labels are long
+        self._implementation_grid.addWidget(QLabel("implementations:"), 0, 0, Qt.AlignmentFlag.AlignTop)
+        self._implementation_grid.setColumnStretch(IMPLEMENTATION_COLUMNS + 1, 1)
         self.implementation_boxes: dict[str, QCheckBox] = {}
         buttons = QHBoxLayout()
         for widget in (self.run_button, self.cancel_button):
@@ -148,7 +150,7 @@ class BenchmarkPanel(QWidget):
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout()
         layout.addLayout(grid)
-        layout.addLayout(self._implementation_row)
+        layout.addLayout(self._implementation_grid)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         return layout
@@ -181,12 +183,13 @@ class BenchmarkPanel(QWidget):
         for box in self.implementation_boxes.values():
             box.deleteLater()
         self.implementation_boxes = {}
-        for name in names:
+        for index, name in enumerate(names):
             box = named(QCheckBox(name), f"implementation:{name}")
             box.setChecked(name not in (others or []))
             if name in (others or []):
                 box.setToolTip("another Function with the same arguments: timed on the same inputs, its results checked against this one's")
-            self._implementation_row.insertWidget(self._implementation_row.count() - 1, box)
+            row, column = divmod(index, IMPLEMENTATION_COLUMNS)
+            self._implementation_grid.addWidget(box, row, column + 1)
             self.implementation_boxes[name] = box
         self.baseline.blockSignals(True)
         self.baseline.clear()
@@ -278,7 +281,7 @@ class BenchmarkPanel(QWidget):
         else:
             self.table.setColumnCount(len(table.implementations))
             self.table.setRowCount(len(table.sizes))
-            self.table.setHorizontalHeaderLabels(table.implementations)
+            self.table.setHorizontalHeaderLabels([name.replace(" (", "\n(") for name in table.implementations])  # file names on a second line
             self.table.setVerticalHeaderLabels([shape_label(s) for s in table.sizes])
             self.table.setToolTip(f"{table.mode}: median time in {table.unit}; IQR and runs in each cell's tooltip")
             for r, size in enumerate(table.sizes):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from gradlab.core.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding
 from gradlab.core.text_args import parse_shape
+from gradlab.gui.log_axis import log_axes
 from gradlab.gui.log_spin import LogSpinBox
 from gradlab.gui.widgets import int_spin, named
 
@@ -194,7 +195,7 @@ class GradcheckPanel(QWidget):
         layout.addLayout(buttons)
         self.sweep_info.setWordWrap(True)
         layout.addWidget(self.sweep_info)
-        self.sweep_plot = named(pg.PlotWidget(), "epsSweepPlot")
+        self.sweep_plot = named(pg.PlotWidget(axisItems=log_axes()), "epsSweepPlot")
         self.sweep_plot.setLogMode(True, True)
         for side in ("bottom", "left"):
             self.sweep_plot.getAxis(side).enableAutoSIPrefix(False)

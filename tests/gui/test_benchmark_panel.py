@@ -99,7 +99,7 @@ def test_another_version_in_the_file_or_another_open_file_can_be_timed_alongside
     qtbot.waitUntil(lambda: panel.report is not None, timeout=BENCH_MS)
     table = window.findChild(QWidget, "benchmarkTable")
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers == ["custom Function", "SigmoidSavesInput.apply", "Sigmoid.apply (sigmoid.py)"]
+    assert headers == ["custom Function", "SigmoidSavesInput.apply", "Sigmoid.apply\n(sigmoid.py)"]
     assert all(r.error == "" and r.median_s > 0 for r in panel.rows)
 
 
