@@ -244,6 +244,13 @@ def _require_device(device: str) -> None:
         ) from None
 
 
+def _error_text(exc: Exception) -> str:
+    """One line for a table cell: the user's problem, or PyTorch's first line."""
+    if isinstance(exc, UserCodeError):
+        return exc.problem.message
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
 def input_shape(size: int | Sequence[int]) -> tuple[int, ...]:
     """A benchmark size as an input shape: ``10000`` → ``(10000,)``, ``(100, 100)`` stays."""
     return (int(size),) if isinstance(size, (int, float)) else tuple(int(n) for n in size)
@@ -292,17 +299,23 @@ def run_benchmark(
             notes.append(f"{name} takes {len(other.arg_names)} argument(s), {spec.name} takes {len(spec.arg_names)}; not timed")
     env = environment(device, dtype, threads)
     label = spec.name
+    usable = []  # the shapes the custom Function runs at
     for shape in shapes:
         size = math.prod(shape)
-        with captured_output():
-            inputs = make_inputs(spec, shape, dtype, device, seed)
-            reference = _results(available[CUSTOM], inputs)
+        try:
+            with captured_output():
+                inputs = make_inputs(spec, shape, dtype, device, seed)
+                reference = _results(available[CUSTOM], inputs)
+            unusable = ""
+            usable.append(shape)
+        except (UserCodeError, RuntimeError) as exc:  # e.g. a forward that takes 1-D input only, asked for 100x100
+            unusable = f"the custom Function fails at this size, nothing timed: {_error_text(exc)}"
         for mode in modes:
             for name, fn in chosen.items():
                 row = BenchmarkRow(name, size, mode, device, env["dtype"], None, None, 0, shape=shape if len(shape) > 1 else ())
                 try:
                     with captured_output():
-                        row.error = "" if name == CUSTOM else mismatch(fn, reference, inputs, dtype)
+                        row.error = unusable or ("" if name == CUSTOM else mismatch(fn, reference, inputs, dtype))
                         if not row.error and mode == "double" and not supports_double_backward(fn, inputs):
                             row.error = "double backward is not supported; not timed"
                         if not row.error:
@@ -319,13 +332,14 @@ def run_benchmark(
                             row.median_s, row.iqr_s = float(measurement.median), float(measurement.iqr)
                             row.runs = len(measurement.times)
                             row.noisy = measurement.iqr > NOISY_IQR * measurement.median
-                except UserCodeError as exc:
-                    row.error = exc.problem.message
-                except RuntimeError as exc:
-                    row.error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                except (UserCodeError, RuntimeError) as exc:
+                    row.error = _error_text(exc)
                 rows.append(row)
                 yield "row", row
-    largest = max(shapes, key=math.prod)
+    if not usable:
+        yield "report", BenchmarkReport(spec.name, rows, whys, env, notes)
+        return
+    largest = max(usable, key=math.prod)
     with captured_output():
         inputs = make_inputs(spec, largest, dtype, device, seed)
     for name, fn in chosen.items():

@@ -177,7 +177,7 @@ class Engine:
         self._cancel.set()
 
     # -- requests --------------------------------------------------------
-    def _wait_ready(self) -> None:
+    def _wait_ready(self, cancelled: threading.Event) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not self._ready:
             try:
@@ -194,18 +194,26 @@ class Engine:
                 exitcode = self._process.exitcode
                 trace = self._kill()
                 raise EngineError(Problem("crash", f"the engine process failed to start ({_signal_name(exitcode)})", detail=trace))
-            elif self._cancel.is_set():
-                self._cancel.clear()
+            elif cancelled.is_set():
+                cancelled.clear()
                 raise EngineError(Problem("cancelled", "cancelled while the engine was starting"))
             elif time.monotonic() > deadline:
                 self._kill()
                 raise EngineError(Problem("timeout", f"the engine did not start within {STARTUP_TIMEOUT:.0f} s"))
 
-    def request(self, request, timeout: float | None = None, on_progress: Callable[[int, int, object], None] | None = None):
+    def request(
+        self,
+        request,
+        timeout: float | None = None,
+        on_progress: Callable[[int, int, object], None] | None = None,
+        cancel: threading.Event | None = None,
+    ):
         """Send ``request`` and wait for its result.
 
         ``on_progress(done, total, item)`` hears long requests' progress; ``item`` is a partial result
-        (a benchmark row) or None.
+        (a benchmark row) or None.  ``cancel``, when given, is this request's own
+        cancel flag: setting it — even before the request starts — cancels this
+        request and no other.  Without it, :meth:`cancel` stops whatever runs.
 
         Raises
         ------
@@ -216,10 +224,14 @@ class Engine:
             a timeout, crash or cancel the process has been restarted.
         """
         timeout = self.timeout if timeout is None else timeout
+        cancelled = self._cancel if cancel is None else cancel
         with self._lock:
-            self._cancel.clear()
+            if cancel is None:
+                self._cancel.clear()  # a Stop pressed while nothing ran is not for this request
+            if cancelled.is_set():
+                raise EngineError(Problem("cancelled", "cancelled before it started"))
             self.start()
-            self._wait_ready()
+            self._wait_ready(cancelled)
             request_id = next(self._ids)
             self._conn.send((request_id, request))
             self._on_state("busy")
@@ -245,8 +257,8 @@ class Engine:
                     raise EngineError(value)
                 if not self._process.is_alive():
                     raise EngineError(self._after_crash(request, filename))
-                if self._cancel.is_set():
-                    self._cancel.clear()
+                if cancelled.is_set():
+                    cancelled.clear()
                     raise EngineError(self._stop_stuck(request, filename, "cancelled", "was cancelled"))
                 if time.monotonic() > deadline:
                     raise EngineError(self._stop_stuck(request, filename, "timeout", f"did not finish within {timeout:g} s"))

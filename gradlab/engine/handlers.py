@@ -7,7 +7,7 @@ import sys
 
 import torch
 
-from gradlab.core.benchmark import run_benchmark
+from gradlab.core.benchmark import AUTOGRAD_OF_FORWARD, CUSTOM, run_benchmark
 from gradlab.core.calls import call_styles
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
@@ -55,8 +55,9 @@ def _bench(request, progress):
     spec = main.function(request.function)
     others, notes = _other_specs(request, main, spec)
     names = request.implementations
-    comparable = [o for o in others.values() if len(o.arg_names) == len(spec.arg_names)]
-    count = len(names) if names is not None else 2 + len(spec.options.compare) + len(comparable)
+    comparable = [label for label, o in others.items() if len(o.arg_names) == len(spec.arg_names)]
+    known = [CUSTOM, AUTOGRAD_OF_FORWARD, *spec.options.compare, *comparable]
+    count = len([n for n in known if names is None or n in names])  # what will be timed: the progress total
     total = len(request.sizes) * len(request.modes) * count + count
     done = 0
     for kind, item in run_benchmark(

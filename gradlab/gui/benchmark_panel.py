@@ -215,6 +215,9 @@ class BenchmarkPanel(QWidget):
         except ValueError as exc:
             self.status.setText(str(exc))
             return
+        if self.implementation_boxes and not options["implementations"]:
+            self.status.setText("choose at least one implementation to time")
+            return
         self.rows, self.why, self.report = [], [], None
         self._started = time.monotonic()
         self.set_running(True, "starting the benchmark engine\u2026")

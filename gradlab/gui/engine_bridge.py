@@ -46,34 +46,65 @@ class EngineBridge(QObject):
         self.engine = Engine(timeout=timeout, on_state=lambda state: self._emit(self.state_changed, state))
         self._queue: queue.Queue = queue.Queue()
         self._latest: dict[str, int] = {}
+        self._floor = 0  # tickets up to this one are stale: they belong to a file no longer shown
         self._ticket = 0
+        self._cancel_flags: dict[int, threading.Event] = {}  # per queued or running ticket
+        self._running: int | None = None
+        self._closing = False
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, name="gradlab-engine-bridge", daemon=True)
         self._thread.start()  # it starts the engine: spawning a process is not the GUI thread's work
 
     def submit(self, channel: str, request, timeout: float | None = None) -> int:
         """Queue ``request`` (``timeout`` overrides the engine's); an older unsent request of the same channel is dropped."""
+        flag = threading.Event()
         with self._lock:
             self._ticket += 1
             ticket = self._ticket
             self._latest[channel] = ticket
-        self._queue.put((channel, ticket, request, timeout))
+            self._cancel_flags[ticket] = flag
+        self._queue.put((channel, ticket, request, timeout, flag))
         return ticket
 
     def latest(self, channel: str) -> int:
-        """The newest ticket submitted on ``channel`` (0 if none)."""
+        """The newest ticket submitted on ``channel`` (0 if none); ``-1`` once :meth:`forget` made it stale."""
         with self._lock:
-            return self._latest.get(channel, 0)
+            ticket = self._latest.get(channel, 0)
+            return ticket if ticket > self._floor else -1
 
-    def cancel(self) -> None:
-        """Stop the request that is running now (the engine restarts)."""
-        self.engine.cancel()
+    def forget(self) -> None:
+        """Make every request submitted so far stale: queued ones never run, answers to running ones are ignored.
+
+        For when the window shows another file: nothing computed for the old one
+        may be shown for, or trigger a run of, the new one.
+        """
+        with self._lock:
+            self._floor = self._ticket
+
+    def cancel(self, channel: str | None = None) -> None:
+        """Cancel the request running now, or (with ``channel``) that channel's newest request, queued or running.
+
+        A cancelled running request restarts the engine; a queued one never
+        starts.  Either way ``failed`` reports it as ``"cancelled"``.
+        """
+        with self._lock:
+            ticket = self._running if channel is None else self._latest.get(channel)
+            flag = self._cancel_flags.get(ticket) if ticket is not None else None
+            queued = flag is not None and ticket != self._running and not flag.is_set()
+            if flag is not None:
+                flag.set()
+        if queued:  # it will never start: say so now, not when the queue reaches it
+            self._emit(self.failed, channel, ticket, Problem("cancelled", "cancelled before it started"))
 
     def close(self) -> None:
         """Stop the thread and the engine process; wait for both.  Safe to call twice."""
         if self._thread.is_alive():
+            with self._lock:
+                self._closing = True
+                flags = list(self._cancel_flags.values())
+            for flag in flags:
+                flag.set()
             self._queue.put(None)
-            self.engine.cancel()
             self._thread.join(10)
         self.engine.close()
 
@@ -97,13 +128,23 @@ class EngineBridge(QObject):
             self._emit(self.state_changed, f"failed to start: {exc}")
         while True:
             item = self._queue.get()
-            if item is None:
+            if item is None or self._closing:
                 return
-            channel, ticket, request, timeout = item
-            if ticket != self.latest(channel):
-                continue  # superseded before it was sent
+            channel, ticket, request, timeout, flag = item
+            with self._lock:
+                skip = ticket != self._latest.get(channel) or ticket <= self._floor or flag.is_set()
+                self._running = None if skip else ticket
+                if skip:
+                    self._cancel_flags.pop(ticket, None)
+            if skip:
+                continue  # superseded, or cancelled (and reported) before it was sent
             try:
-                result = self.engine.request(request, timeout=timeout, on_progress=lambda done, total, item, c=channel, t=ticket: self._on_progress(c, t, done, total, item))
+                result = self.engine.request(
+                    request,
+                    timeout=timeout,
+                    on_progress=lambda done, total, item, c=channel, t=ticket: self._on_progress(c, t, done, total, item),
+                    cancel=flag,
+                )
             except EngineError as exc:
                 delivered = self._emit(self.failed, channel, ticket, exc.problem)
             except Exception as exc:  # noqa: BLE001 - a worker never dies silently
@@ -111,5 +152,9 @@ class EngineBridge(QObject):
                 delivered = self._emit(self.failed, channel, ticket, problem)
             else:
                 delivered = self._emit(self.result_ready, channel, ticket, result)
+            finally:
+                with self._lock:
+                    self._running = None
+                    self._cancel_flags.pop(ticket, None)
             if not delivered:
                 return

@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.last_curves: CurveSet | None = None
         self.last_calls: CallStyles | None = None
         self._run_started = 0.0
+        self._awaiting_run = False  # restored text: nothing runs until F5
         self._build_widgets()
         self._build_actions()
         self._debounce = QTimer(self)
@@ -209,7 +210,7 @@ class MainWindow(QMainWindow):
         self.gradcheck = GradcheckPanel()
         self.gradcheck.run_requested.connect(self._on_gradcheck_requested)
         self.gradcheck.sweep_requested.connect(self._on_sweep_requested)
-        self.gradcheck.cancel_requested.connect(self.stop)
+        self.gradcheck.cancel_requested.connect(self.cancel_checks)
         self.gradcheck.line_requested.connect(self.editor.go_to_line)
         self.gradcheck_tab = _scrollable(self.gradcheck)
         self.tabs.addTab(self.gradcheck_tab, "Gradcheck")
@@ -261,8 +262,8 @@ class MainWindow(QMainWindow):
         user cancelled.
         """
         path = os.path.abspath(path)
-        if path != self.path and not self.maybe_save():
-            return False
+        if (path != self.path or self.editor.document().isModified()) and not self.maybe_save():
+            return False  # reopening the current file would replace its unsaved edits too
         try:
             text = read_source(path)
         except UserCodeError as exc:
@@ -273,6 +274,7 @@ class MainWindow(QMainWindow):
         if run:
             self.run_now()
         else:
+            self._awaiting_run = True
             self.problems.show_problem(Problem("load", f"{path}: restored from your last session and not run yet", hint="press F5 to run it"))
         return True
 
@@ -281,9 +283,11 @@ class MainWindow(QMainWindow):
         if self.path and self.path in self._watcher.files():
             self._watcher.removePath(self.path)
         self.disk_bar.hide()
+        self._drop_pending_work()
         self.path = path
         self.function = None
         self.file_info = None
+        self._awaiting_run = False
         self.editor.set_text_silently(text)
         self.editor.document().setModified(modified)
         self.editor.clear_error_marks()
@@ -295,6 +299,19 @@ class MainWindow(QMainWindow):
             self.picker.add_open_file(path)
             if not self.is_builtin(path):
                 self._remember_recent(path)
+
+    def _drop_pending_work(self) -> None:
+        """Another file is about to be shown: cancel its checks and ignore every answer still due for the old one.
+
+        A late load answer would otherwise request curves of the new text, running
+        it without F5; a late gradcheck would show the old file's verdicts.
+        """
+        self._debounce.stop()
+        for channel in ("check", "sweep"):
+            self.bridge.cancel(channel)
+        self.bridge.forget()
+        if self._deferred_built and not self.gradcheck.run_button.isEnabled():
+            self.gradcheck.show_failure("cancelled: another file is shown")
 
     @staticmethod
     def _read_disk(path: str) -> str | None:
@@ -315,8 +332,16 @@ class MainWindow(QMainWindow):
         """Start an untitled buffer from a template Function."""
         if not self.maybe_save():
             return
-        self._set_current(os.path.join(tempfile.gettempdir(), f"untitled-{next(_untitled)}.py"), new_function_template(), modified=True)
+        self._set_current(self._untitled_path(), new_function_template(), modified=True)
         self.run_now()
+
+    def _untitled_path(self) -> str:
+        """A new untitled buffer's path: neither a file nor the key of unsaved text left from another session."""
+        taken = {buffer.path for buffer in self.autosave.pending()}
+        while True:
+            path = os.path.join(tempfile.gettempdir(), f"untitled-{next(_untitled)}.py")
+            if path not in taken and not os.path.exists(path):
+                return path
 
     def is_untitled(self) -> bool:
         return bool(self.path) and os.path.basename(self.path).startswith("untitled-") and not os.path.exists(self.path)
@@ -395,6 +420,7 @@ class MainWindow(QMainWindow):
         if self.editor.document().isModified() and not self.maybe_save():
             return
         self._set_current(buffer.path, buffer.text, modified=True)
+        self._awaiting_run = True
         self.problems.show_problem(Problem("load", f"{buffer.path}: restored unsaved text from {time.ctime(buffer.saved_at)}", hint="save it, or press F5 to run it"))
 
     def _offer_next_restore(self) -> None:
@@ -496,12 +522,18 @@ class MainWindow(QMainWindow):
         self._debounce.stop()
         if not self.path:
             return
+        self._awaiting_run = False
         self._run_started = time.perf_counter()
         self.bridge.submit("load", LoadRequest(self.source()))
 
     def stop(self) -> None:
         """Cancel the running request; the engine restarts."""
         self.bridge.cancel()
+
+    def cancel_checks(self) -> None:
+        """Cancel the gradcheck or eps sweep, whether it runs now or waits behind a plot."""
+        for channel in ("check", "sweep"):
+            self.bridge.cancel(channel)
 
     def select_function(self, name: str) -> None:
         """Plot the Function ``name`` of the current file."""
@@ -576,8 +608,8 @@ class MainWindow(QMainWindow):
             self.bench_bridge.failed.connect(self._on_benchmark_failed)
             self.bench_bridge.item_ready.connect(lambda channel, ticket, item: self.benchmark.add_item(item))
             self.bench_bridge.progress.connect(lambda channel, ticket, done, total: self.benchmark.show_progress(done, total))
-            if self.path:
-                self.bench_bridge.submit("warm", LoadRequest(self.source()))  # imports torch there, while idle
+            # imports torch there while idle; a built-in, never the user's text, which may not have been run yet
+            self.bench_bridge.submit("warm", LoadRequest(Source(str(default_example()))))
 
     def _on_benchmark_requested(self, options: dict) -> None:
         info = self.current_function_info()
@@ -605,7 +637,7 @@ class MainWindow(QMainWindow):
     def cancel_benchmark(self) -> None:
         """Stop the running benchmark; its engine restarts, the interactive one is untouched."""
         if self.bench_bridge is not None:
-            self.bench_bridge.cancel()
+            self.bench_bridge.cancel("bench")
 
     def _on_benchmark_result(self, channel: str, ticket: int, report) -> None:
         if channel == "bench":
@@ -629,7 +661,8 @@ class MainWindow(QMainWindow):
             self.gradcheck.show_progress(done, total)
 
     def _on_text_edited(self) -> None:
-        self._debounce.start()
+        if not self._awaiting_run:  # restored text runs on F5 only, however it is edited first
+            self._debounce.start()
 
     def _on_arguments_changed(self) -> None:
         self._run_started = time.perf_counter()

@@ -122,3 +122,11 @@ def test_another_function_that_computes_something_else_is_reported_not_timed():
     (row,) = [r for r in report.rows if r.implementation == "Square.apply (square.py)"]
     assert row.median_s is None and "differs from the custom Function" in row.error
     assert spec.name == report.function
+
+
+def test_a_size_the_function_cannot_take_is_reported_in_its_rows_and_the_others_still_run():
+    _, report = bench(data("one_dimensional.py"), sizes=(100, (10, 10)))
+    at = {r.dims: r for r in report.rows if r.implementation == CUSTOM}
+    assert at[(100,)].error == "" and at[(100,)].median_s > 0
+    assert at[(10, 10)].median_s is None and "fails at this size" in at[(10, 10)].error and "1D" in at[(10, 10)].error
+    assert report.why, "explained at the largest size that ran"

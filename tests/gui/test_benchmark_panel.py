@@ -116,6 +116,26 @@ def test_cancel_stops_a_sweep_within_a_second(window, qtbot):
     assert panel.run_button.isEnabled() and "cancelled" in panel.status.text()
 
 
+def test_cancel_before_the_benchmark_engine_is_up_stops_it_before_it_starts(window, qtbot):
+    panel = show_panel(window)
+    panel.sizes.setText("100, 1000, 10000")
+    panel.run_button.click()  # the benchmark engine is still importing torch: the run waits in its queue
+    started = time.monotonic()
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=1000)
+    assert time.monotonic() - started < 1.0 and "cancelled" in panel.status.text()
+    qtbot.wait(3000)
+    assert panel.rows == [] and panel.report is None, "it never ran"
+
+
+def test_nothing_checked_runs_nothing_and_says_why(window, qtbot):
+    panel = show_panel(window)
+    for box in panel.implementation_boxes.values():
+        box.setChecked(False)
+    panel.run_button.click()
+    assert "at least one implementation" in panel.status.text() and panel.run_button.isEnabled()
+
+
 def test_a_report_saved_on_a_gpu_machine_opens_in_the_panel(window, tmp_path):
     panel = show_panel(window)
     report = ROOT / "docs" / "gpu" / "reports" / "sigmoid_cuda_both.json"

@@ -1,16 +1,19 @@
 """Nothing lost, nothing frozen: unsaved text, autosave and restore, disk changes, hostile user code."""
 
+import itertools
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from gradlab.gui.autosave import AutosaveStore
+from gradlab.gui.autosave import AutosavedBuffer, AutosaveStore
 from gradlab.gui.error_report import ErrorReporter
 from gradlab.gui.main_window import MainWindow
 from tests.gui.conftest import ASK_UNSAVED, PLOT_MS
@@ -185,6 +188,62 @@ def test_autosave_after_a_kill_is_offered_back_with_a_diff_and_nothing_runs(qtbo
     assert path.read_text(encoding="utf-8") == SQUARE, "restoring does not write the file"
 
 
+def marker_file(tmp_path, name="side_effect.py"):
+    """A user file that leaves ``ran`` next to it when it is run, and the marker's path."""
+    marker = tmp_path / "ran"
+    text = f'"""Writes a marker when run."""\nopen({str(marker)!r}, "w").close()\n' + SQUARE.split("\n", 1)[1]
+    return user_file(tmp_path, name, text), marker
+
+
+def test_a_restore_while_the_previous_file_still_loads_does_not_run_the_restored_text(window, qtbot, tmp_path):
+    path, marker = marker_file(tmp_path)
+    window.run_now()  # the example's load is on its way back...
+    window.restore_buffer(AutosavedBuffer(str(path), path.read_text(encoding="utf-8") + "# edited\n", time.time(), tmp_path / "record.json"))
+    qtbot.wait(2000)  # ...and arrives after the restore: it must not ask for curves of the restored text
+    assert not marker.exists(), "the restored text ran without F5"
+    assert "restored unsaved text" in window.problems.text()
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.run_now()
+    assert marker.exists()
+
+
+def test_editing_restored_text_does_not_run_it_until_f5(window, qtbot, tmp_path):
+    path, marker = marker_file(tmp_path)
+    window.restore_buffer(AutosavedBuffer(str(path), path.read_text(encoding="utf-8"), time.time(), tmp_path / "record.json"))
+    type_at_end(window, qtbot, "# more\n")
+    qtbot.wait(1500)
+    assert not marker.exists() and "press F5" in window.problems.text()
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        qtbot.keyClick(window.editor, Qt.Key.Key_F5)
+    assert marker.exists()
+    marker.unlink()
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        type_at_end(window, qtbot, "# once run, edits run again\n")
+    assert marker.exists()
+
+
+def test_reopening_the_current_file_with_unsaved_edits_asks_first(window, qtbot, tmp_path, real_prompt):
+    path = user_file(tmp_path)
+    open_user_file(window, qtbot, path)
+    type_at_end(window, qtbot, "# unsaved\n")
+    text = window.editor.toPlainText()
+    seen = []
+    answer_modal(QMessageBox.StandardButton.Cancel, seen)
+    assert window.open_file(str(path)) is False
+    assert seen == ["unsavedDialog"] and window.editor.toPlainText() == text and window.isWindowModified()
+
+
+def test_a_new_untitled_buffer_never_takes_the_name_of_unsaved_text_left_behind(window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr("gradlab.gui.main_window._untitled", itertools.count(1))
+    left = os.path.join(tempfile.gettempdir(), "untitled-1.py")
+    AutosaveStore().save(left, "# from another session\n")
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.new_file()
+    assert window.path == os.path.join(tempfile.gettempdir(), "untitled-2.py")
+    window.autosave_now()
+    assert {b.path: b.text for b in AutosaveStore().pending()}[left] == "# from another session\n"
+
+
 def test_a_file_changed_on_disk_offers_reload_and_a_deleted_one_keeps_its_buffer(window, qtbot, tmp_path):
     path = user_file(tmp_path)
     open_user_file(window, qtbot, path)
@@ -303,8 +362,7 @@ def test_exceptions_in_threads_reach_the_dialog_and_debug_mode_keeps_pythons_hoo
 
 
 def test_listing_recent_files_and_restoring_never_run_a_file(window, qtbot, tmp_path):
-    marker = tmp_path / "ran"
-    path = user_file(tmp_path, "side_effect.py", f'"""Writes a marker when run."""\nopen({str(marker)!r}, "w").close()\n' + SQUARE.split("\n", 1)[1])
+    path, marker = marker_file(tmp_path)
     window.picker.add_open_file(str(path))
     window.picker.set_recent([str(path)])
     AutosaveStore().save(str(path), path.read_text(encoding="utf-8"))
