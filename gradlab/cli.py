@@ -42,7 +42,12 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-gradgradcheck", dest="gradgradcheck", action="store_false", help="skip gradgradcheck")
     parser.add_argument("--forward-ad", action="store_true", help="also check forward-mode AD (jvp)")
     parser.add_argument("--batched-grad", action="store_true", help="also check batched grad through vmap")
-    parser.add_argument("--undefined-grad", action="store_true", help="also run check_undefined_grad")
+    parser.add_argument(
+        "--undefined-grad",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gradcheck's check_undefined_grad (default on, as in PyTorch)",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per Function before giving up (default 30)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser
@@ -101,6 +106,9 @@ def _bench_parser() -> argparse.ArgumentParser:
 
 def run_bench(args: argparse.Namespace) -> int:
     """``gradlab bench``: rows are printed (to stderr) as they are measured, then the table."""
+    if args.out and (problem := _unwritable(args.out)):
+        _error(problem)
+        return EXIT_UNUSABLE
     request = BenchRequest(
         Source(os.path.abspath(args.file)),
         args.function,
@@ -125,12 +133,17 @@ def run_bench(args: argparse.Namespace) -> int:
             _error(str(exc.problem))
             return EXIT_UNUSABLE
     data = report.to_json()
+    status = EXIT_OK
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
+        try:
+            with open(args.out, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=2)
+        except OSError as exc:  # the results still reach stdout below
+            _error(f"--out {args.out}: {exc.strerror or exc}")
+            status = EXIT_UNUSABLE
     if args.json:
         print(json.dumps(data, indent=2))
-        return EXIT_OK
+        return status
     env = report.environment
     print(f"{report.function} — {args.mode}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} threads, torch {env['torch']}")
     for table in compare_tables(report.rows):
@@ -147,7 +160,7 @@ def run_bench(args: argparse.Namespace) -> int:
             print(f"  {row.implementation} @ {shape_label(row.dims)}: {row.error}")
     for note in report.notes:
         print(f"  note: {note}")
-    return EXIT_OK
+    return status
 
 
 def _app_parser() -> argparse.ArgumentParser:
@@ -161,6 +174,16 @@ def _app_parser() -> argparse.ArgumentParser:
 
 def _error(message: str) -> None:
     print(f"gradlab: {message}", file=sys.stderr)
+
+
+def _unwritable(path: str) -> str:
+    """Why ``--out`` cannot be written (checked before a long run), or ``""``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"--out {path}: folder {folder} does not exist"
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return f"--out {path}: not writable"
+    return ""
 
 
 # -- check ----------------------------------------------------------------
@@ -287,6 +310,9 @@ def run_plot(args: argparse.Namespace) -> int:
     if extension not in (".png", ".svg", ".csv"):
         _error(f"--out must end in .png, .svg or .csv, not {extension or 'nothing'!r}")
         return EXIT_UNUSABLE
+    if problem := _unwritable(args.out):
+        _error(problem)
+        return EXIT_UNUSABLE
     request = CurvesRequest(
         Source(os.path.abspath(args.file)),
         args.function,
@@ -303,12 +329,16 @@ def run_plot(args: argparse.Namespace) -> int:
         _error(f"note: {note}")
     for warning in curves.captured.warnings:
         _error(f"warning: {warning}")
-    if extension == ".csv":
-        write_csv(curves, args.out)
-    else:
-        from gradlab.gui.figure import export_figure
+    try:
+        if extension == ".csv":
+            write_csv(curves, args.out)
+        else:
+            from gradlab.gui.figure import export_figure
 
-        export_figure(curves, args.out)
+            export_figure(curves, args.out)
+    except OSError as exc:
+        _error(f"--out {args.out}: {exc.strerror or exc}")
+        return EXIT_UNUSABLE
     print(args.out)
     return EXIT_OK
 

@@ -8,8 +8,10 @@ The verdicts are PyTorch's own: :func:`torch.autograd.gradcheck` and
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -18,7 +20,7 @@ from torch.autograd import Function
 
 from gradlab.core.capture import captured_output
 from gradlab.core.differentiability import double_backward_blocker
-from gradlab.core.invoke import apply_function, make_inputs
+from gradlab.core.invoke import apply_function, first_tensor, make_inputs
 from gradlab.core.jacobians import compute_jacobians, differentiable_indices, eps_sweep, first_derivative_function, worst_error
 from gradlab.core.loading import FunctionSpec
 from gradlab.core.problems import problem_from_exception
@@ -49,6 +51,11 @@ def hint_for(message: str, arg_names: Sequence[str]) -> str:
         return "the hand-written derivative disagrees with finite differences: compare f\u2032 with autograd of forward in the plots"
     if "Numerical gradient for function expected to be zero" in message:
         return "backward's result does not depend on its inputs through autograd: it was detached (detach, .data, numpy, no_grad)"
+    if "undefined output grad" in message or "'NoneType'" in message:
+        return (
+            "backward got None for an output's gradient (check_undefined_grad: ctx.set_materialize_grads(False) "
+            "lets that happen): handle a None grad_output, or keep grads materialized"
+        )
     if "not a double precision" in message or "float64" in message:
         return "gradcheck is reliable in float64; lower precision needs a larger eps and atol"
     return ""
@@ -74,10 +81,21 @@ def _run(name: str, check: Callable, spec: FunctionSpec, stats_fn: Callable) -> 
     except _GRADCHECK_MODULE.GradcheckError as exc:
         passed, message = False, str(exc).strip()
     except Exception as exc:  # noqa: BLE001 - user backward raising is a failed check
-        problem = problem_from_exception(exc, spec.filename, "backward", f"{spec.name}.backward", fallback=spec.method_location("backward"))
-        passed, message = False, problem.message
+        if _raised_inside_gradcheck(exc, spec.filename):
+            passed, message = False, f"torch.autograd.{name.split()[0]} itself raised {type(exc).__name__}: {exc} (inside PyTorch, not in your file)"
+        else:
+            problem = problem_from_exception(exc, spec.filename, "backward", f"{spec.name}.backward", fallback=spec.method_location("backward"))
+            passed, message = False, problem.message
     stats = _best_effort(stats_fn)
     return _describe(name, passed, message, stats, spec.arg_names)
+
+
+def _raised_inside_gradcheck(exc: BaseException, filename: str) -> bool:
+    """Whether ``exc`` came from gradcheck's own Python code, with no frame of the user's file on the way."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames or any(os.path.abspath(f.filename) == os.path.abspath(filename) for f in frames):
+        return False
+    return os.path.abspath(frames[-1].filename) == os.path.abspath(_GRADCHECK_MODULE.__file__)
 
 
 def _nonfinite_warning(output, spec: FunctionSpec) -> str:
@@ -98,8 +116,9 @@ def _nonfinite_warning(output, spec: FunctionSpec) -> str:
 def _double_backward_blocker(fn: Callable, inputs: tuple) -> str | None:
     """PyTorch's reason double backward cannot run, or None when it can be tried."""
     diff = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
-    out = fn(*inputs)
-    out = out if isinstance(out, torch.Tensor) else out[0]
+    out = first_tensor(fn(*inputs))
+    if not out.requires_grad:
+        return None
     seed = torch.ones_like(out, requires_grad=True)
     try:
         grads = torch.autograd.grad(out, diff, seed, create_graph=True, allow_unused=True)
@@ -169,15 +188,15 @@ def run_checks(
     gradgradcheck: bool = True,
     forward_ad: bool = False,
     batched_grad: bool = False,
-    undefined_grad: bool = False,
+    undefined_grad: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> FunctionChecks:
     """Run PyTorch's checks on inputs drawn from the Function's domain.
 
-    ``gradcheck`` always runs (with ``check_undefined_grad=False`` so that
-    undefined-grad handling is its own row); the others when asked:
-    ``gradgradcheck``, forward-mode AD (``check_forward_ad``), batched grad
-    through vmap (``check_batched_grad``) and ``check_undefined_grad``.
+    ``gradcheck`` always runs, with ``check_undefined_grad=undefined_grad``
+    (PyTorch's default, True, so the verdict is the one a direct call gives);
+    the others when asked: ``gradgradcheck``, forward-mode AD
+    (``check_forward_ad``) and batched grad through vmap (``check_batched_grad``).
 
     Raises
     ------
@@ -204,7 +223,7 @@ def run_checks(
         jacobians = _best_effort(lambda: compute_jacobians(fn, inputs, eps, names))
         first = _run(
             "gradcheck",
-            lambda: torch.autograd.gradcheck(counted, inputs, check_undefined_grad=False, **options),
+            lambda: torch.autograd.gradcheck(counted, inputs, check_undefined_grad=undefined_grad, **options),
             spec,
             lambda: worst_error(jacobians),
         )
@@ -241,8 +260,6 @@ def run_checks(
                 if caps.vmap
                 else CheckResult("batched grad (vmap)", None, "not supported: the Function has no vmap rule", hint="set generate_vmap_rule = True (with setup_context) or define a vmap staticmethod")
             )
-        if undefined_grad:
-            extra.append(_run("undefined grad", lambda: torch.autograd.gradcheck(fn, inputs, check_undefined_grad=True, **options), spec, lambda: None))
     return FunctionChecks(
         spec.name,
         first,

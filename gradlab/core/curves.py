@@ -185,6 +185,51 @@ def residual(order: int, mine: np.ndarray | None, reference: Curve, x: np.ndarra
     return Residual(order, reference.label, values, float(magnitude[worst]), float(x[worst]))
 
 
+def _reference(probe: _Probe, implementation: Callable, x: torch.Tensor, label: str) -> Curve:
+    """A reference curve; one that cannot be computed (a forward using numpy under autograd) is a note, not a failure."""
+    try:
+        return differentiate(probe, implementation, x, label)
+    except UserCodeError as exc:
+        return Curve(label, None, df_note=exc.problem.message, d2f_note=exc.problem.message)
+
+
+def _derivative_notes(spec: FunctionSpec, probe: _Probe, hand: Curve, autograd: Curve) -> list[str]:
+    """Why the hand-written f″ is flat zero where autograd of forward's is not: backward is constant in x under autograd."""
+    if hand.d2f is None or autograd.d2f is None or np.any(hand.d2f != 0):
+        return []
+    scale = np.nanmax(np.abs(autograd.d2f)) if np.any(np.isfinite(autograd.d2f)) else 0.0
+    if not scale > 1e-8:
+        return []
+    return [
+        f"f″ of the hand-written backward is 0 everywhere, autograd of forward's is not (up to {scale:.3g}): "
+        f"{spec.name}.backward's result does not depend on {probe.parameter} through autograd "
+        "(detach, .data, numpy or no_grad inside backward)"
+    ]
+
+
+def _not_elementwise_note(spec: FunctionSpec, probe: _Probe, x: torch.Tensor, f: np.ndarray | None) -> list[str]:
+    """A note when moving one input element moves other outputs: the pointwise plots would be wrong."""
+    if f is None or x.numel() < 3:
+        return []
+    k = x.numel() // 2
+    moved = x.detach().clone()
+    moved[k] += 1e-3 * max(1.0, abs(float(moved[k])))
+    try:
+        with torch.no_grad():
+            g = _numpy(probe(apply_function(spec), moved))
+    except UserCodeError:
+        return []
+    others = np.delete(np.abs(g - f), k)
+    scale = max(1.0, float(np.nanmax(np.abs(f))) if np.any(np.isfinite(f)) else 1.0)
+    if not np.nanmax(others, initial=0.0) > 1e-9 * scale:
+        return []
+    return [
+        f"changing {probe.parameter} at one point changed f at others: {spec.name} is not elementwise, so these "
+        f"pointwise f′ and f″ are not its derivatives; set EXPLORE = {{{spec.name!r}: {{\"elementwise\": False}}}} "
+        "to follow it along a line"
+    ]
+
+
 def _nonfinite_notes(curve: Curve) -> list[str]:
     notes = []
     for name, values in (("f", curve.f), ("f\u2032", curve.df), ("f\u2033", curve.d2f)):
@@ -233,14 +278,14 @@ def compute_curves(
         probe = _Probe(spec, fixed, sweep) if options.elementwise else _LineProbe(spec, sweep)
         hand = differentiate(probe, apply_function(spec), x, HAND_WRITTEN)
         references = [
-            differentiate(probe, autograd_of_forward(spec), x, AUTOGRAD_OF_FORWARD),
+            _reference(probe, autograd_of_forward(spec), x, AUTOGRAD_OF_FORWARD),
             finite_differences(probe, apply_function(spec), x, eps),
         ]
         for name, fn in options.compare.items():
-            try:
-                references.append(differentiate(probe, user_callable(fn, spec.filename, f"compare[{name!r}]"), x, name))
-            except UserCodeError as exc:
-                references.append(Curve(name, None, df_note=exc.problem.message, d2f_note=exc.problem.message))
+            references.append(_reference(probe, user_callable(fn, spec.filename, f"compare[{name!r}]"), x, name))
+        notes = probe.notes + _nonfinite_notes(hand) + _derivative_notes(spec, probe, hand, references[0])
+        if options.elementwise:
+            notes += _not_elementwise_note(spec, probe, x, hand.f)
     grid = _numpy(x)
     residuals = [
         r
@@ -255,6 +300,6 @@ def compute_curves(
         hand_written=hand,
         references=references,
         residuals=residuals,
-        notes=probe.notes + _nonfinite_notes(hand),
+        notes=notes,
         captured=captured,
     )

@@ -53,13 +53,20 @@ class StandInContext:
 
 
 def first_tensor(output) -> torch.Tensor:
-    """The first tensor of a forward's output (a tensor or a tuple holding tensors)."""
+    """The output the plots and timings follow: the first floating-point tensor of a forward's output.
+
+    ``return indices, values`` follows ``values``; without a floating-point
+    tensor, the first tensor.
+    """
     if isinstance(output, torch.Tensor):
         return output
     if isinstance(output, (tuple, list)):
-        for item in output:
-            if isinstance(item, torch.Tensor):
-                return item
+        tensors = [item for item in output if isinstance(item, torch.Tensor)]
+        for tensor in tensors:
+            if tensor.is_floating_point() or tensor.is_complex():
+                return tensor
+        if tensors:
+            return tensors[0]
     raise TypeError(f"forward returned {type(output).__name__}, not a tensor")
 
 
@@ -68,11 +75,22 @@ def apply_function(spec: FunctionSpec) -> Callable:
 
     def call(*args):
         try:
-            return spec.cls.apply(*args)
+            output = spec.cls.apply(*args)
+            first_tensor(output)  # a forward returning a numpy array or a number cannot be differentiated
         except Exception as exc:  # noqa: BLE001 - user code
             raise UserCodeError(
-                problem_from_exception(exc, spec.filename, "forward", f"{spec.name}.forward", fallback=spec.method_location("forward"))
+                problem_from_exception(
+                    exc,
+                    spec.filename,
+                    "forward",
+                    f"{spec.name}.forward",
+                    hint="forward must return a tensor (or a tuple of them): wrap numpy results with torch.from_numpy"
+                    if isinstance(exc, TypeError) and "not a tensor" in str(exc)
+                    else "",
+                    fallback=spec.method_location("forward"),
+                )
             ) from exc
+        return output
 
     return call
 
@@ -132,7 +150,8 @@ def make_inputs(
     if spec.options.inputs is not None:
         torch.manual_seed(seed)
         try:
-            raw = tuple(spec.options.inputs(tuple(shape), dtype, device))
+            made = spec.options.inputs(tuple(shape), dtype, device)
+            raw = (made,) if isinstance(made, torch.Tensor) else tuple(made)  # one tensor is one argument, not its rows
         except Exception as exc:  # noqa: BLE001 - user code
             raise UserCodeError(problem_from_exception(exc, spec.filename, "options", f"EXPLORE[{spec.name!r}]['inputs']")) from exc
     else:

@@ -103,15 +103,17 @@ def _module_name(path: str) -> str:
 
 
 def _forward_arguments(cls: type, uses_setup_context: bool) -> list[str]:
-    """The forward arguments gradlab passes: positional, without defaults, minus ctx."""
+    """The forward arguments gradlab passes: positional, without defaults, minus ctx.
+
+    ``forward(ctx, *xs)`` takes one argument, named ``xs``, unless ``inputs`` says otherwise.
+    """
     params = list(inspect.signature(cls.forward).parameters.values())
     if not uses_setup_context and params:
         params = params[1:]  # ctx
-    return [
-        p.name
-        for p in params
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    ]
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    if not names:
+        names = [p.name for p in params if p.kind is p.VAR_POSITIONAL][:1]
+    return names
 
 
 def _defined_functions(module: types.ModuleType) -> list[type]:

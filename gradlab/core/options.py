@@ -98,9 +98,10 @@ class _Parser:
                     raise self.fail(f"'fixed' names {key!r}, which is not an argument of forward", _suggest(str(key), self.arg_names))
                 fixed[self.arg_names.index(key)] = self._number("fixed", v)
             return fixed
-        if isinstance(value, (int, float)):
-            return [float(value)] * len(self.arg_names)
-        values = list(value)
+        try:
+            values = list(value)
+        except TypeError:  # one number (a float, or a numpy or 0-d torch scalar) for every argument
+            return [self._number("fixed", value)] * len(self.arg_names)
         if len(values) != len(self.arg_names):
             raise self.fail(
                 f"'fixed' has {len(values)} values for {len(self.arg_names)} arguments",
@@ -152,5 +153,7 @@ def parse_options(name: str, raw, arg_names: list[str], where: Location) -> Expl
     if "inputs" in raw:
         options.inputs = parser.inputs(raw["inputs"])
     if "elementwise" in raw:
-        options.elementwise = bool(raw["elementwise"])
+        if not isinstance(raw["elementwise"], bool):
+            raise parser.fail(f"'elementwise' must be True or False, got {raw['elementwise']!r}", "write \"elementwise\": False")
+        options.elementwise = raw["elementwise"]
     return options

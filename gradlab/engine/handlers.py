@@ -29,6 +29,12 @@ def _load(source):
     return load_function_file(source.path, source.text)
 
 
+def _with_load_warnings(loaded, result):
+    """``result`` with the file's own warnings (an EXPLORE key naming no Function) first among its warnings."""
+    result.captured.warnings[:0] = loaded.captured.warnings
+    return result
+
+
 def _function(request):
     return _load(request.source).function(request.function)
 
@@ -95,17 +101,20 @@ def handle(request, progress=None):
     if isinstance(request, LoadRequest):
         return _load(request.source).info()
     if isinstance(request, CurvesRequest):
-        return compute_curves(
-            _function(request),
+        loaded = _load(request.source)
+        curves = compute_curves(
+            loaded.function(request.function),
             domain=request.domain,
             points=request.points,
             sweep=request.sweep,
             fixed=request.fixed,
             eps=request.eps,
         )
+        return _with_load_warnings(loaded, curves)
     if isinstance(request, CheckRequest):
-        return run_checks(
-            _function(request),
+        loaded = _load(request.source)
+        checks = run_checks(
+            loaded.function(request.function),
             eps=request.eps,
             atol=request.atol,
             rtol=request.rtol,
@@ -120,6 +129,7 @@ def handle(request, progress=None):
             undefined_grad=request.undefined_grad,
             progress=progress,
         )
+        return _with_load_warnings(loaded, checks)
     if isinstance(request, EpsSweepRequest):
         return sweep_eps(_function(request), request.eps, shape=tuple(request.shape), seed=request.seed, progress=progress)
     if isinstance(request, BenchRequest):

@@ -61,7 +61,7 @@ class CheckRequest:
     gradgradcheck: bool = True
     forward_ad: bool = False
     batched_grad: bool = False
-    undefined_grad: bool = False
+    undefined_grad: bool = True  # gradcheck's check_undefined_grad, on by default as in PyTorch
 
     def describe(self) -> str:
         return f"checking {self.function or 'the first Function'}"

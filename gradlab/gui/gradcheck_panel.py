@@ -104,7 +104,7 @@ class GradcheckPanel(QWidget):
             ("gradgradcheck", "gradgradcheck", True),
             ("forward_ad", "forward AD (jvp)", False),
             ("batched_grad", "batched grad (vmap)", False),
-            ("undefined_grad", "check_undefined_grad", False),
+            ("undefined_grad", "check_undefined_grad", True),
         ):
             box = named(QCheckBox(label), f"check_{key}")
             box.setChecked(default)

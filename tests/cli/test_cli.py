@@ -118,14 +118,13 @@ def test_plot_of_an_unusable_file_exits_2(tmp_path):
 
 def test_check_takes_the_panels_options_and_reports_lint_and_extra_checks():
     result = gradlab(
-        "check", builtin("exp_setup_context.py"), "--json", "--shape", "2,5", "--seed", "3", "--forward-ad", "--batched-grad", "--undefined-grad"
+        "check", builtin("exp_setup_context.py"), "--json", "--shape", "2,5", "--seed", "3", "--forward-ad", "--batched-grad", "--no-undefined-grad"
     )
     assert result.returncode == 0, result.stderr
     function = json.loads(result.stdout)["functions"][0]
     assert {name: row["passed"] for name, row in function["extra"].items()} == {
         "forward AD": True,
         "batched grad (vmap)": True,
-        "undefined grad": True,
     }
     assert function["capabilities"]["setup_context"] is True
     legacy = json.loads(gradlab("check", builtin("multiply_add.py"), "--json", "--fast-mode", "--no-gradgradcheck").stdout)
@@ -171,3 +170,18 @@ def test_bench_on_a_missing_device_exits_2():
         pytest.skip("this machine has CUDA")
     result = gradlab("bench", builtin("sigmoid.py"), "--device", "cuda", "--sizes", "100")
     assert result.returncode == 2 and "not available" in result.stderr
+
+
+def test_a_misspelt_explore_key_is_reported_by_check_and_plot(tmp_path):
+    check = gradlab("check", data("explore_typo.py"))
+    assert "EXPLORE names 'Lgo'" in check.stdout and "did you mean 'Log'" in check.stdout
+    plot = gradlab("plot", data("explore_typo.py"), "--points", "101", "--out", str(tmp_path / "log.csv"))
+    assert plot.returncode == 0 and "did you mean 'Log'" in plot.stderr
+
+
+def test_an_out_path_that_cannot_be_written_exits_2_before_running(tmp_path):
+    missing = tmp_path / "no" / "such" / "folder"
+    plot = gradlab("plot", builtin("sigmoid.py"), "--out", str(missing / "x.csv"))
+    assert plot.returncode == 2 and "does not exist" in plot.stderr and "Traceback" not in plot.stderr
+    bench = gradlab("bench", builtin("sigmoid.py"), "--sizes", "100", "--out", str(missing / "r.json"))
+    assert bench.returncode == 2 and "does not exist" in bench.stderr and "[1/" not in bench.stderr, "refused before timing"

@@ -129,13 +129,12 @@ def test_printed_megabytes_are_capped_with_a_note():
 
 
 def test_optional_checks_run_when_supported_and_say_why_not_otherwise():
-    exp = checks_of(builtin("exp_setup_context.py"), forward_ad=True, batched_grad=True, undefined_grad=True)
+    exp = checks_of(builtin("exp_setup_context.py"), forward_ad=True, batched_grad=True)
     assert {r.name: r.passed for r in exp.rows} == {
         "gradcheck": True,
         "gradgradcheck": True,
         "forward AD": True,
         "batched grad (vmap)": True,
-        "undefined grad": True,
     }
     assert exp.capabilities.forward_ad and exp.capabilities.vmap and exp.capabilities.setup_context
     assert not any("torch/jit" in w for w in exp.captured.warnings), "PyTorch's internal warnings are not the user's"
@@ -176,3 +175,26 @@ def test_eps_sweep_finds_a_v_with_its_bottom_near_the_cube_root_of_machine_epsil
     assert 1e-7 <= sweep.best["float64"] <= 1e-4
     assert sweep.cube_root_machine_eps["float64"] == pytest.approx(6.06e-6, rel=1e-2)
     assert sweep.errors["float64"].min() < 1e-9
+
+
+def test_undefined_output_grads_are_checked_by_default_as_torch_does():
+    spec = load_function_file(data("unmaterialized_grads.py")).functions[0]
+    inputs = make_inputs(spec, (3, 4), torch.float64, "cpu", 0)
+    with pytest.raises(TypeError):
+        torch.autograd.gradcheck(spec.cls.apply, inputs)  # PyTorch's own verdict: backward cannot take None
+    report = checks_of(data("unmaterialized_grads.py"))
+    assert report.gradcheck.passed is False and "NoneType" in report.gradcheck.message
+    assert "set_materialize_grads" in report.gradcheck.hint
+    assert checks_of(data("unmaterialized_grads.py"), undefined_grad=False).gradcheck.passed is True
+
+
+def test_a_failure_inside_gradcheck_itself_is_not_blamed_on_backward():
+    # gradcheck's slow mode cannot handle an integer first output (PyTorch raises IndexError internally)
+    report = run_checks(load_function_file(data("odd_signatures.py")).function("SortWithIndices"), gradgradcheck=False)
+    assert report.gradcheck.passed is False
+    assert "inside PyTorch" in report.gradcheck.message and "backward raised" not in report.gradcheck.message
+
+
+def test_a_varargs_forward_is_checked_with_one_argument():
+    report = run_checks(load_function_file(data("odd_signatures.py")).function("SumOfSquares"))
+    assert report.gradcheck.passed and report.gradgradcheck.passed

@@ -140,3 +140,50 @@ def test_curves_are_one_batched_call_not_a_loop_over_points(tmp_path):
         calls = loaded.module.CALLS
         assert all(n == points for n in calls)
         assert len(calls) <= 8, f"{len(calls)} forward calls for {points} points"
+
+
+def function_of(path, name):
+    return load_function_file(path).function(name)
+
+
+def test_a_forward_autograd_cannot_follow_is_a_note_on_its_reference_not_a_failure():
+    curves = curves_of(data("numpy_forward.py"), domain=(-2.0, 2.0), points=101)
+    autograd = next(r for r in curves.references if r.label == AUTOGRAD_OF_FORWARD)
+    assert autograd.f is None and "numpy" in autograd.df_note
+    assert np.allclose(curves.hand_written.df, np.exp(curves.x)), "the hand-written curve is unaffected"
+    fd = next(r for r in curves.references if r.label == FINITE_DIFFERENCES)
+    assert np.allclose(fd.df, curves.hand_written.df, rtol=1e-6)
+
+
+def test_f2_that_is_zero_only_because_backward_left_autograd_says_why():
+    curves = curves_of(data("numpy_backward.py"), domain=(-2.0, 2.0), points=101)
+    assert np.all(curves.hand_written.d2f == 0)
+    assert any("does not depend on x through autograd" in note for note in curves.notes)
+    plain = curves_of(builtin("relu.py"), points=101)  # f″ = 0 for real: no note
+    assert not any("through autograd" in note for note in plain.notes)
+
+
+def test_a_function_that_keeps_its_shape_but_is_not_elementwise_is_noted():
+    curves = curves_of(data("cumsum.py"), points=101)
+    assert any("not elementwise" in note and '"elementwise": False' in note for note in curves.notes)
+    for path in BUILTIN_FILES:
+        spec = load_function_file(path).functions[0]
+        if spec.options.elementwise:
+            assert not any("not elementwise" in n for n in compute_curves(spec, points=101).notes), path
+
+
+def test_odd_but_valid_forward_signatures_plot():
+    varargs = function_of(data("odd_signatures.py"), "SumOfSquares")
+    assert varargs.arg_names == ["xs"]
+    curves = compute_curves(varargs, domain=(-1.0, 1.0), points=21)
+    assert np.allclose(curves.hand_written.df, 2 * curves.x)
+    indexed = compute_curves(function_of(data("odd_signatures.py"), "SortWithIndices"), points=21)
+    assert indexed.hand_written.df is not None and np.all(np.isfinite(indexed.hand_written.df)), "follows values, not indices"
+
+
+def test_a_forward_that_returns_numpy_names_forward_and_the_fix():
+    with pytest.raises(UserCodeError) as info:
+        compute_curves(function_of(data("odd_signatures.py"), "ReturnsNumpy"), points=21)
+    problem = info.value.problem
+    assert "not a tensor" in problem.message and "ReturnsNumpy.forward" in problem.message
+    assert problem.location is not None and problem.location.lineno == 45 and "from_numpy" in problem.hint

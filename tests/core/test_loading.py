@@ -157,3 +157,29 @@ def test_shapes_and_sizes_are_parsed_once_for_cli_and_panels():
             parse_sizes(bad)
     with pytest.raises(ValueError, match="100x100"):
         parse_sizes("100x0")
+
+
+def test_an_inputs_option_returning_one_tensor_gives_one_argument():
+    from gradlab.core.invoke import make_inputs
+
+    spec = load_function_file(data("odd_signatures.py")).function("OneTensorInputs")
+    (x,) = make_inputs(spec, (3, 4))
+    assert x.shape == (3, 4) and x.requires_grad
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [('"fixed": None', "'fixed' values must be numbers"), ('"elementwise": "False"', "'elementwise' must be True or False")],
+)
+def test_option_values_of_the_wrong_kind_name_the_explore_line(tmp_path, option, words):
+    path = tmp_path / "bad.py"
+    path.write_text(
+        "from torch.autograd import Function\n\n\nclass Twice(Function):\n"
+        "    @staticmethod\n    def forward(ctx, x):\n        return 2 * x\n\n"
+        "    @staticmethod\n    def backward(ctx, g):\n        return 2 * g\n\n\n"
+        f'EXPLORE = {{"Twice": {{{option}}}}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(UserCodeError) as info:
+        load_function_file(str(path))
+    assert words in info.value.problem.message and f"{path}:14" in info.value.problem.message
