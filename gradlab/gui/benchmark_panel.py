@@ -33,7 +33,10 @@ from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, Fu
 from gradlab.core.text_args import parse_sizes, shape_label
 from gradlab.gui.log_axis import log_axes
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
+from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import int_spin, named
+
+install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 
 CUSTOM = "custom Function"
 AUTOGRAD = "autograd of forward"

@@ -15,7 +15,9 @@ def export_figure(curves: CurveSet, path: str, width: int = 900, height: int = 9
     """Write ``curves`` as a PNG (or SVG, by the extension) of three stacked plots with linked x axes."""
     ensure_application(headless=True)
     import pyqtgraph as pg
-    from pyqtgraph.exporters import ImageExporter, SVGExporter
+    from pyqtgraph.exporters import ImageExporter
+
+    from gradlab.gui.svg_export import export_svg
 
     pg.setConfigOptions(antialias=True, background="w", foreground="k")
     layout = pg.GraphicsLayoutWidget()
@@ -47,8 +49,14 @@ def export_figure(curves: CurveSet, path: str, width: int = 900, height: int = 9
             plot.setLabel("bottom", curves.parameter)
     layout.show()
     pg.QtWidgets.QApplication.processEvents()
-    exporter = SVGExporter(layout.scene()) if path.lower().endswith(".svg") else ImageExporter(layout.scene())
-    if isinstance(exporter, ImageExporter):
-        exporter.parameters()["width"] = width
-    exporter.export(path)
-    layout.close()
+    try:
+        if path.lower().endswith(".svg"):
+            export_svg(layout.scene(), path)
+        else:
+            exporter = ImageExporter(layout.scene())
+            exporter.parameters()["width"] = width
+            if exporter.export(path) is False:  # Qt found no image writer for the extension
+                raise OSError(f"cannot write an image to {path}: use .png or .svg")
+    finally:
+        layout.close()
+        pg.setConfigOptions(antialias=False)  # the live plots draw fast without it

@@ -29,7 +29,10 @@ from gradlab.core.results import CheckResult, EpsSweep, FunctionChecks, Jacobian
 from gradlab.core.text_args import parse_shape
 from gradlab.gui.log_axis import log_axes
 from gradlab.gui.log_spin import LogSpinBox
+from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import int_spin, named
+
+install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 
 VERDICT = {True: "pass", False: "FAIL", None: "not supported"}
 VERDICT_COLOR = {True: "#1b7f2a", False: "#b00020", None: "#8a6d00"}

@@ -466,17 +466,31 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save function file", start, "Python files (*.py)")
         return bool(path) and self.save_as(path)
 
-    def export_plots(self, path: str) -> None:
-        """Write the shown curves as a three-panel PNG or SVG (by extension)."""
-        if self.last_curves is not None:
-            from gradlab.gui.figure import export_figure
+    def export_plots(self, path: str) -> str | None:
+        """Write the shown curves as a three-panel PNG or SVG (by extension; none means PNG); the path written, or None."""
+        if not path.lower().endswith((".png", ".svg")):
+            path += ".png"
+        from gradlab.gui.figure import export_figure
 
-            export_figure(self.last_curves, path)
+        return self._export(path, lambda: export_figure(self.last_curves, path))
 
-    def export_csv(self, path: str) -> None:
-        """Write the shown curves as CSV, the columns of ``gradlab plot --out x.csv``."""
-        if self.last_curves is not None:
-            write_csv(self.last_curves, path)
+    def export_csv(self, path: str) -> str | None:
+        """Write the shown curves as CSV, the columns of ``gradlab plot --out x.csv``; the path written, or None."""
+        if not path.lower().endswith(".csv"):
+            path += ".csv"
+        return self._export(path, lambda: write_csv(self.last_curves, path))
+
+    def _export(self, path: str, write) -> str | None:
+        if self.last_curves is None:
+            self.statusBar().showMessage("nothing to export yet: no curves have been drawn", 8000)
+            return None
+        try:
+            write()
+        except OSError as exc:
+            self.statusBar().showMessage(f"could not export {path}: {exc.strerror or exc}", 15000)
+            return None
+        self.statusBar().showMessage(f"exported {path}", 8000)
+        return path
 
     def _on_export_plots(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plots", "curves.png", "Images (*.png *.svg)")

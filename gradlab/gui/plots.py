@@ -13,7 +13,10 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLa
 
 from gradlab.core.results import CurveSet
 from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
+from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import double_spin, int_spin, named
+
+install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 
 #: (objectName, Curve attribute, title) of each derivative plot.
 PANELS = (("plotF", "f", "f"), ("plotDF", "df", "f\u2032"), ("plotD2F", "d2f", "f\u2033"))

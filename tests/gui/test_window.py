@@ -203,11 +203,45 @@ def test_save_as_writes_the_file_and_the_title_loses_its_mark(window, qtbot, tmp
 
 
 def test_export_plots_and_csv(window, tmp_path):
-    window.export_plots(str(tmp_path / "plots.png"))
+    assert window.export_plots(str(tmp_path / "plots")) == str(tmp_path / "plots.png"), "no extension: PNG"
     window.export_csv(str(tmp_path / "curves.csv"))
     assert (tmp_path / "plots.png").read_bytes()[:4] == b"\x89PNG"
     header = (tmp_path / "curves.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("x,f,df,d2f,")
+    assert window.export_csv(str(tmp_path / "no" / "such" / "c.csv")) is None and "could not export" in window.statusBar().currentMessage()
+
+
+def test_svg_export_draws_what_the_png_shows(window, tmp_path):
+    """pyqtgraph's own SVG exporter fails with this PySide6; gradlab's draws through QSvgGenerator."""
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    def blue_box(image):
+        blue = [(x, y) for x in range(0, 300, 2) for y in range(0, 300, 2) if image.pixelColor(x, y).blue() > 150 and image.pixelColor(x, y).red() < 100]
+        assert len(blue) > 50, "the hand-written curves are drawn"
+        return min(x for x, _ in blue), max(x for x, _ in blue), min(y for _, y in blue), max(y for _, y in blue)
+
+    def render(path):
+        renderer = QSvgRenderer(path)
+        assert renderer.isValid()
+        image = QImage(300, 300, QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        renderer.render(painter)
+        painter.end()
+        return image
+
+    png = QImage(window.export_plots(str(tmp_path / "plots.png"))).scaled(300, 300)
+    svg = render(window.export_plots(str(tmp_path / "plots.svg")))
+    assert all(abs(a - b) <= 12 for a, b in zip(blue_box(svg), blue_box(png))), (blue_box(svg), blue_box(png))
+    for suffix in ("svg", "png"):  # the command line's Qt has another resolution: the bug showed there
+        out = tmp_path / f"cli.{suffix}"
+        subprocess.run([sys.executable, "-m", "gradlab", "plot", builtin("sigmoid.py"), "--out", str(out)], check=True, timeout=120)
+    cli_png = QImage(str(tmp_path / "cli.png")).scaled(300, 300)
+    cli_svg = render(str(tmp_path / "cli.svg"))
+    assert all(abs(a - b) <= 12 for a, b in zip(blue_box(cli_svg), blue_box(cli_png))), (blue_box(cli_svg), blue_box(cli_png))
+    exporter_names = [e.Name for e in __import__("pyqtgraph").exporters.Exporter.Exporters]
+    assert exporter_names.count("Scalable Vector Graphics (SVG)") == 1
 
 
 def test_the_last_file_and_layout_are_restored(make_window, qtbot):
