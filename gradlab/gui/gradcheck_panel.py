@@ -270,6 +270,22 @@ class GradcheckPanel(QWidget):
             self.lint.addItem(item)
         self.lint.setVisible(bool(findings))
 
+    def clear_results(self, text: str = " ") -> None:
+        """Forget the shown verdicts, Jacobians and eps sweep: they belonged to another Function."""
+        self.checks = None
+        self.result.setRowCount(0)
+        self.capabilities.setText(" ")
+        self.show_jacobians(None)
+        self.cell_info.setText(" ")
+        self.sweep = None
+        for curve, best, cube in self._sweep_items.values():
+            curve.setData([], [])
+            best.setVisible(False)
+            cube.setVisible(False)
+        self.best_button.setEnabled(False)
+        self.sweep_info.setText("max |numerical \u2212 analytical| against eps: click the plot to use an eps")
+        self.status.setText(text)
+
     def show_checks(self, checks: FunctionChecks) -> None:
         """One row per check, the capability line, and the Jacobians."""
         self.checks = checks
@@ -355,7 +371,9 @@ class GradcheckPanel(QWidget):
         if getattr(self, "_jacobians", None) is None:
             return
         rows, columns = self._jacobians.numerical.shape
-        for image in self.images.values():
+        for key, image in self.images.items():
+            if not self._views[key].getViewBox().sceneBoundingRect().contains(event.scenePos()):
+                continue  # a zoomed neighbour's image can extend under this click
             position = image.mapFromScene(event.scenePos())
             column, row = int(np.floor(position.x())), int(np.floor(position.y()))
             if 0 <= row < rows and 0 <= column < columns:
@@ -378,17 +396,22 @@ class GradcheckPanel(QWidget):
             curve, best, cube = self._sweep_items[dtype]
             positive = np.where(errors > 0, errors, np.nan)
             curve.setData(sweep.eps, positive, connect="finite")
-            best.setPos(np.log10(sweep.best[dtype]))
+            found = bool(np.isfinite(sweep.best[dtype]) and sweep.best[dtype] > 0)
+            best.setVisible(found)  # no finite error anywhere: no best eps to mark
+            if found:
+                best.setPos(np.log10(sweep.best[dtype]))
             cube.setPos(np.log10(sweep.cube_root_machine_eps[dtype]))
+            cube.setVisible(True)
         parts = [f"{d}: best eps {sweep.best[d]:.2g} (\u03b5^1/3 = {sweep.cube_root_machine_eps[d]:.2g})" for d in sweep.errors]
         self.sweep_info.setText("   ".join(parts) + "   \u2014 solid: best, dashed: \u03b5^1/3")
-        self.best_button.setEnabled(True)
+        self.best_button.setEnabled(self.best_eps() is not None)
 
     def best_eps(self) -> float | None:
-        """The best eps of the sweep for the selected dtype (float64 when it was not swept)."""
+        """The best eps of the sweep for the selected dtype (float64 when it was not swept); None when there is none."""
         if self.sweep is None:
             return None
-        return self.sweep.best.get(self.dtype.currentText(), self.sweep.best.get("float64"))
+        best = self.sweep.best.get(self.dtype.currentText(), self.sweep.best.get("float64"))
+        return best if best is not None and np.isfinite(best) and best > 0 else None
 
     def _on_use_best(self) -> None:
         best = self.best_eps()
@@ -396,6 +419,8 @@ class GradcheckPanel(QWidget):
             self.eps.setValue(min(max(best, self.eps.minimum()), self.eps.maximum()))
 
     def _on_sweep_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return  # the right button opens pyqtgraph's menu; it does not set eps
         if self.sweep is None or not self.sweep_plot.sceneBoundingRect().contains(event.scenePos()):
             return
         x = self.sweep_plot.getPlotItem().vb.mapSceneToView(event.scenePos()).x()

@@ -310,8 +310,9 @@ class MainWindow(QMainWindow):
         for channel in ("check", "sweep"):
             self.bridge.cancel(channel)
         self.bridge.forget()
-        if self._deferred_built and not self.gradcheck.run_button.isEnabled():
-            self.gradcheck.show_failure("cancelled: another file is shown")
+        if self._deferred_built:
+            self.gradcheck.set_running(False)
+            self.gradcheck.clear_results("another file is shown: not checked yet")
 
     @staticmethod
     def _read_disk(path: str) -> str | None:
@@ -553,6 +554,9 @@ class MainWindow(QMainWindow):
         """Plot the Function ``name`` of the current file."""
         if self.file_info is None or name not in [f.name for f in self.file_info.functions]:
             return
+        if name != self.function and self._deferred_built:
+            self.cancel_checks()
+            self.gradcheck.clear_results(f"{name}: not checked yet")
         self.function = name
         self._apply_function_info()
         self._request_curves()

@@ -70,6 +70,7 @@ class PlotPanel(QWidget):
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: #a15c00")
         self.notes.hide()
+        self._pointer = None  # (plot, scene position) of the last mouse move over a plot
         self.readout = named(QLabel(" "), "crosshairReadout")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
@@ -180,6 +181,8 @@ class PlotPanel(QWidget):
         self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
         self._apply_overlay_visibility()
+        if self._pointer is not None:
+            self._on_mouse_moved(*self._pointer)  # the readout and tangent follow the new curves, not the old
 
     def curve_data(self, plot_name: str, label: str = HAND) -> tuple[np.ndarray, np.ndarray] | None:
         """The (x, y) a plot shows for ``label``, or None when that curve is empty or hidden."""
@@ -280,11 +283,14 @@ class PlotPanel(QWidget):
         curves = self._curves
         if curves is None or not plot.sceneBoundingRect().contains(position):
             return
+        self._pointer = (plot, position)
         x = plot.getPlotItem().vb.mapSceneToView(position).x()
         for line in self._crosshairs:
             line.setPos(x)
             line.show()
-        i = int(np.clip(np.searchsorted(curves.x, x), 0, len(curves.x) - 1))
+        i = int(np.clip(np.searchsorted(curves.x, x), 1, len(curves.x) - 1))
+        if abs(x - curves.x[i - 1]) <= abs(curves.x[i] - x):
+            i -= 1  # the nearest grid point, not the next one to the right
         hand = curves.hand_written
         parts = [f"{curves.parameter.split()[0]} = {curves.x[i]:.5g}"]
         for name, values in (("f", hand.f), ("f\u2032", hand.df), ("f\u2033", hand.d2f)):

@@ -69,6 +69,8 @@ def test_clicking_a_heatmap_cell_shows_both_values_and_the_input_index(window, q
     run_checks(window, qtbot)
     image = panel.images["analytical"]
     view = panel.heatmaps
+    box = image.getViewBox()
+    qtbot.waitUntil(lambda: box.sceneBoundingRect().contains(image.mapToScene(QPointF(5.5, 5.5))), timeout=3000)  # auto-ranged
     point = view.mapFromScene(image.mapToScene(QPointF(5.5, 5.5)))  # column 5, row 5
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     text = panel.cell_info.text()
@@ -143,3 +145,42 @@ def test_float32_shows_pytorchs_own_warning(window, qtbot):
     run_checks(window, qtbot)
     assert panel.checks.dtype == "float32"
     assert "double precision" in panel.status.text()
+
+
+def test_a_sweep_without_a_finite_error_offers_no_best_eps_and_right_clicks_leave_eps_alone(qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    from gradlab.core.results import EpsSweep
+    from gradlab.gui.gradcheck_panel import GradcheckPanel
+
+    panel = GradcheckPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 900)
+    panel.show()
+    panel.views.setCurrentIndex(1)
+    eps = np.logspace(-9, -1, 9)
+    panel.show_sweep(EpsSweep("Huge", eps, {"float64": np.full(9, np.nan)}, {"float64": float("nan")}, {"float64": 6e-6}))
+    assert not panel.best_button.isEnabled() and panel.best_eps() is None
+    before = panel.eps.value()
+    view = panel.sweep_plot.viewport()
+    QTest.mouseClick(view, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(view.width() // 2, view.height() // 2))
+    qtbot.wait(100)
+    for widget in panel.sweep_plot.scene().views()[0].findChildren(QWidget):
+        if widget.isVisible() and widget.inherits("QMenu"):
+            widget.close()
+    assert panel.eps.value() == before, "the right button opens the menu, it does not set eps"
+
+
+def test_switching_function_forgets_the_last_ones_verdicts(window, qtbot):
+    panel = open_and_show_panel(window, qtbot, builtin("sigmoid.py"))
+    run_checks(window, qtbot)
+    assert panel.result.rowCount() == 2
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.open_file(data("two_functions.py"))
+    assert panel.result.rowCount() == 0 and panel.checks is None
+    run_checks(window, qtbot)
+    assert "First" in panel.status.text()
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.select_function("Second")
+    assert panel.result.rowCount() == 0 and "Second: not checked yet" in panel.status.text()
