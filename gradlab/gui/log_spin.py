@@ -8,28 +8,35 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox
 
 
-class LogSpinBox(QDoubleSpinBox):
-    """Shows values like ``1e-06``; each arrow step multiplies or divides by 10^(1/``steps_per_decade``)."""
+class NumberSpinBox(QDoubleSpinBox):
+    """A spin box that keeps the value exactly and shows it in general format (``1e-06``, ``2.5``, ``3e+07``).
 
-    def __init__(self, value: float, low: float, high: float, steps_per_decade: int = 4, parent=None) -> None:
+    QDoubleSpinBox rounds values to its ``decimals`` and its text cannot hold
+    exponents; this one takes ``1e-6`` as typed and does not round it.
+    """
+
+    #: Significant digits shown.
+    DIGITS = 6
+
+    def __init__(self, value: float, low: float, high: float, step: float = 0.1, parent=None) -> None:
         super().__init__(parent)
-        self._steps_per_decade = steps_per_decade
-        self.setDecimals(320)  # Qt rounds values to this many decimals; keep tiny eps exact
+        self.setDecimals(320)  # Qt rounds values to this many decimals: keep them exact
         self.setRange(low, high)
+        self.setSingleStep(step)
         self.setValue(value)
         self.setKeyboardTracking(False)
 
     def sizeHint(self):  # noqa: N802 - Qt override
-        # QDoubleSpinBox sizes itself for every decimal it may show; ours shows three significant digits.
+        # QDoubleSpinBox sizes itself for every decimal it may show; this one shows DIGITS significant digits.
         hint = super().sizeHint()
-        hint.setWidth(self.fontMetrics().horizontalAdvance("8.88e-888") + 36)
+        hint.setWidth(self.fontMetrics().horizontalAdvance("-8." + "8" * (self.DIGITS - 1) + "e-888") + 36)
         return hint
 
     def minimumSizeHint(self):  # noqa: N802 - Qt override
         return self.sizeHint()
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
-        return f"{value:.3g}"
+        return f"{value:.{self.DIGITS}g}"
 
     def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt override
         try:
@@ -46,6 +53,16 @@ class LogSpinBox(QDoubleSpinBox):
             return (QValidator.State.Intermediate if ok else QValidator.State.Invalid), text, position
         inside = self.minimum() <= value <= self.maximum()
         return (QValidator.State.Acceptable if inside else QValidator.State.Intermediate), text, position
+
+
+class LogSpinBox(NumberSpinBox):
+    """Shows values like ``1e-06``; each arrow step multiplies or divides by 10^(1/``steps_per_decade``)."""
+
+    DIGITS = 3
+
+    def __init__(self, value: float, low: float, high: float, steps_per_decade: int = 4, parent=None) -> None:
+        super().__init__(value, low, high, parent=parent)
+        self._steps_per_decade = steps_per_decade
 
     def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt override
         value = max(self.value(), self.minimum(), 1e-300)

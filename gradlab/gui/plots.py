@@ -47,8 +47,8 @@ class PlotPanel(QWidget):
 
     # -- construction ----------------------------------------------------
     def _build_controls(self) -> None:
-        self.domain_low = double_spin("domainLow", -5.0, decimals=3, step=0.5)
-        self.domain_high = double_spin("domainHigh", 5.0, decimals=3, step=0.5)
+        self.domain_low = double_spin("domainLow", -5.0, step=0.5)
+        self.domain_high = double_spin("domainHigh", 5.0, step=0.5)
         self.points = int_spin("pointsSpin", 1001, 3, 1_000_001, step=100)
         self.residuals_box = named(QCheckBox("residuals"), "showResiduals")
         self.residuals_box.setChecked(True)

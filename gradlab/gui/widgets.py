@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
 
+from gradlab.gui.log_spin import NumberSpinBox
+
 
 def named(widget: QWidget, name: str) -> QWidget:
     """Set ``widget``'s objectName and return it."""
@@ -11,15 +13,9 @@ def named(widget: QWidget, name: str) -> QWidget:
     return widget
 
 
-def double_spin(name: str, value: float, low: float = -1e6, high: float = 1e6, decimals: int = 4, step: float = 0.1) -> QDoubleSpinBox:
-    """A QDoubleSpinBox that reports a value only when editing is finished."""
-    spin = named(QDoubleSpinBox(), name)
-    spin.setDecimals(decimals)
-    spin.setRange(low, high)
-    spin.setSingleStep(step)
-    spin.setValue(value)
-    spin.setKeyboardTracking(False)
-    return spin
+def double_spin(name: str, value: float, low: float = -1e15, high: float = 1e15, step: float = 0.1) -> QDoubleSpinBox:
+    """A spin box for any float (kept exact, ``1e-6`` typed as such) that reports a value only when editing is finished."""
+    return named(NumberSpinBox(value, low, high, step), name)
 
 
 def int_spin(name: str, value: int, low: int, high: int, step: int = 1) -> QSpinBox:
