@@ -106,6 +106,8 @@ class PlotPanel(QWidget):
             message.hide()
             plot.addItem(message, ignoreBounds=True)
             self._unsupported[name] = message
+            # the message stays in the middle of what is shown, through auto-range, pans and zooms
+            plot.getViewBox().sigRangeChanged.connect(lambda *_args, name=name: self._center_unsupported(name))
             self.plots[name] = plot
             splitter.addWidget(plot)
         residual = named(pg.PlotWidget(), "plotResidual")
@@ -208,26 +210,35 @@ class PlotPanel(QWidget):
     def _set_curve(self, plot_name: str, label: str, x, values, pen) -> None:
         key = (plot_name, label)
         item = self._items.get(key)
+        legend = self._all_plots[plot_name].getPlotItem().legend
         if values is None:
             if item is not None:
                 item.setData([], [])
+                if legend is not None:
+                    legend.removeItem(item)  # an emptied curve leaves the legend too
             return
         if item is None:
             # Antialias the hand-written curve only: smooth where the eye is, cheap elsewhere.
             item = self._all_plots[plot_name].plot(name=label, pen=pen, connect="finite", antialias=label == HAND)
             item.setDownsampling(auto=True, method="peak")
             self._items[key] = item
-        elif pen is not None:
-            item.setPen(pen)
+        else:
+            if pen is not None:
+                item.setPen(pen)
+            if legend is not None and legend.getLabel(item) is None:
+                legend.addItem(item, label)  # back after being emptied
         item.setData(x, values, connect="finite")
 
     def _show_unsupported(self, plot_name: str, text: str) -> None:
         item = self._unsupported[plot_name]
         item.setText(text)
         item.setVisible(bool(text))
-        if text:
-            view = self.plots[plot_name].getViewBox()
-            (x0, x1), (y0, y1) = view.viewRange()
+        self._center_unsupported(plot_name)
+
+    def _center_unsupported(self, plot_name: str) -> None:
+        item = self._unsupported[plot_name]
+        if item.isVisible():
+            (x0, x1), (y0, y1) = self.plots[plot_name].getViewBox().viewRange()
             item.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def _show_residuals(self, curves: CurveSet) -> None:
