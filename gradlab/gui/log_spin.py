@@ -56,15 +56,27 @@ class NumberSpinBox(QDoubleSpinBox):
 
 
 class LogSpinBox(NumberSpinBox):
-    """Shows values like ``1e-06``; each arrow step multiplies or divides by 10^(1/``steps_per_decade``)."""
+    """Shows values like ``1e-06``; each arrow step multiplies or divides by 10^(1/``steps_per_decade``).
+
+    When 0 is allowed (``low == 0``), stepping up from 0 goes to ``zero_step``
+    and stepping down below it comes back to 0.
+    """
 
     DIGITS = 3
 
-    def __init__(self, value: float, low: float, high: float, steps_per_decade: int = 4, parent=None) -> None:
+    def __init__(self, value: float, low: float, high: float, steps_per_decade: int = 4, zero_step: float = 1e-12, parent=None) -> None:
         super().__init__(value, low, high, parent=parent)
         self._steps_per_decade = steps_per_decade
+        self._zero_step = zero_step
 
     def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt override
-        value = max(self.value(), self.minimum(), 1e-300)
-        exponent = math.log10(value) + steps / self._steps_per_decade
-        self.setValue(min(max(10**exponent, self.minimum()), self.maximum()))
+        value = self.value()
+        if self.minimum() <= 0 and value <= 0:
+            if steps > 0:
+                self.setValue(min(self._zero_step, self.maximum()))
+            return
+        exponent = math.log10(max(value, 1e-300)) + steps / self._steps_per_decade
+        stepped = 10**exponent
+        if self.minimum() <= 0 and stepped < self._zero_step * (1 - 1e-9):
+            stepped = 0.0  # below the smallest step: back to zero
+        self.setValue(min(max(stepped, self.minimum()), self.maximum()))

@@ -34,3 +34,20 @@ def test_fixed_arguments_keep_the_files_values(qtbot):
     qtbot.addWidget(panel)
     panel.set_function(info)
     assert panel.fixed()[1] == 1e-6
+
+
+def test_a_log_spin_box_that_allows_zero_steps_to_and_from_it(qtbot):
+    from gradlab.gui.log_spin import LogSpinBox
+
+    spin = LogSpinBox(0.0, 0.0, 1.0)
+    qtbot.addWidget(spin)
+    spin.stepBy(1)
+    assert spin.value() == 1e-12
+    spin.stepBy(4)
+    assert abs(spin.value() - 1e-11) < 1e-20
+    spin.stepBy(-8)
+    assert spin.value() == 0.0, "below the smallest step: zero again"
+    eps = LogSpinBox(1e-6, 1e-9, 1e-1)
+    qtbot.addWidget(eps)
+    eps.stepBy(-100)
+    assert eps.value() == 1e-9
