@@ -28,6 +28,7 @@ import torch.utils.benchmark as benchmark
 from gradlab.core.capture import captured_output
 from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of_forward, first_tensor, make_inputs, user_callable
 from gradlab.core.loading import FunctionSpec
+from gradlab.core.other_functions import same_signature
 from gradlab.core.problems import UserCodeError
 from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, Problem
 from gradlab.core.text_args import shape_label
@@ -60,7 +61,7 @@ def implementations(spec: FunctionSpec, inputs: tuple | None = None, others: dic
     for name, fn in spec.options.compare.items():
         found[name] = user_callable(fn, spec.filename, f"compare[{name!r}]")
     for name, other in (others or {}).items():
-        if len(other.arg_names) == len(spec.arg_names):
+        if same_signature(spec, other):
             found[name] = apply_function(other)
     return found
 
@@ -336,18 +337,16 @@ def run_benchmark(
                     row.error = _error_text(exc)
                 rows.append(row)
                 yield "row", row
-    if not usable:
-        yield "report", BenchmarkReport(spec.name, rows, whys, env, notes)
-        return
-    largest = max(usable, key=math.prod)
-    with captured_output():
-        inputs = make_inputs(spec, largest, dtype, device, seed)
-    for name, fn in chosen.items():
-        try:
-            with captured_output():  # never yield inside: the consumer's prints would be captured
-                why = explain(name, fn, inputs, math.prod(largest), device)
-        except (UserCodeError, RuntimeError):
-            continue
-        whys.append(why)
-        yield "why", why
+    if usable:  # explained at the largest size the custom Function ran at
+        largest = max(usable, key=math.prod)
+        with captured_output():
+            inputs = make_inputs(spec, largest, dtype, device, seed)
+        for name, fn in chosen.items():
+            try:
+                with captured_output():  # never yield inside: the consumer's prints would be captured
+                    why = explain(name, fn, inputs, math.prod(largest), device)
+            except (UserCodeError, RuntimeError):
+                continue
+            whys.append(why)
+            yield "why", why
     yield "report", BenchmarkReport(spec.name, rows, whys, env, notes)

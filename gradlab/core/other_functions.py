@@ -18,8 +18,8 @@ def other_label(name: str, path: str, same_file: bool) -> str:
     return f"{name}.apply" if same_file else f"{name}.apply ({os.path.basename(path)})"
 
 
-def same_signature(current: FunctionInfo, candidate: FunctionInfo) -> bool:
-    """Whether ``candidate`` can be called with ``current``'s inputs."""
+def same_signature(current, candidate) -> bool:
+    """Whether ``candidate`` can be called with ``current``'s inputs (FunctionInfos or FunctionSpecs: their ``arg_names``)."""
     return len(candidate.arg_names) == len(current.arg_names)
 
 

@@ -12,7 +12,7 @@ from gradlab.core.calls import call_styles
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
 from gradlab.core.loading import load_function_file
-from gradlab.core.other_functions import other_label
+from gradlab.core.other_functions import other_label, same_signature
 from gradlab.core.problems import UserCodeError
 from gradlab.engine.protocol import (
     BenchRequest,
@@ -61,7 +61,7 @@ def _bench(request, progress):
     spec = main.function(request.function)
     others, notes = _other_specs(request, main, spec)
     names = request.implementations
-    comparable = [label for label, o in others.items() if len(o.arg_names) == len(spec.arg_names)]
+    comparable = [label for label, other in others.items() if same_signature(spec, other)]
     known = [CUSTOM, AUTOGRAD_OF_FORWARD, *spec.options.compare, *comparable]
     count = len([n for n in known if names is None or n in names])  # what will be timed: the progress total
     total = len(request.sizes) * len(request.modes) * count + count

@@ -307,8 +307,7 @@ class MainWindow(QMainWindow):
         it without F5; a late gradcheck would show the old file's verdicts.
         """
         self._debounce.stop()
-        for channel in ("check", "sweep"):
-            self.bridge.cancel(channel)
+        self.cancel_checks()
         self.bridge.forget()
         if self._deferred_built:
             self.gradcheck.set_running(False)
