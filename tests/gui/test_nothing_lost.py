@@ -62,6 +62,14 @@ def type_at_end(window, qtbot, text):
             qtbot.keyClicks(window.editor, line)
 
 
+def edited_user_file(window, qtbot, tmp_path, edit):
+    """Open a user file, type ``edit`` at its end (unsaved), and return its path and the buffer's text."""
+    path = user_file(tmp_path)
+    open_user_file(window, qtbot, path)
+    type_at_end(window, qtbot, edit)
+    return path, window.editor.toPlainText()
+
+
 def paste_over_everything(window, qtbot, text):
     """Select all and paste ``text`` with the keyboard, as a person replacing the buffer would."""
     QApplication.clipboard().setText(text)
@@ -89,10 +97,7 @@ def real_prompt(monkeypatch):
 
 
 def test_closing_with_unsaved_changes_asks_and_cancel_keeps_everything(window, qtbot, tmp_path, real_prompt):
-    path = user_file(tmp_path)
-    open_user_file(window, qtbot, path)
-    type_at_end(window, qtbot, "# my edit\n")
-    text = window.editor.toPlainText()
+    path, text = edited_user_file(window, qtbot, tmp_path, "# my edit\n")
     seen = []
     answer_modal(QMessageBox.StandardButton.Cancel, seen)
     assert not window.close()
@@ -104,10 +109,7 @@ def test_closing_with_unsaved_changes_asks_and_cancel_keeps_everything(window, q
 
 
 def test_opening_another_file_asks_first_and_cancel_stays(window, qtbot, tmp_path, real_prompt):
-    path = user_file(tmp_path)
-    open_user_file(window, qtbot, path)
-    type_at_end(window, qtbot, "# unsaved\n")
-    text = window.editor.toPlainText()
+    path, text = edited_user_file(window, qtbot, tmp_path, "# unsaved\n")
     seen = []
     answer_modal(QMessageBox.StandardButton.Cancel, seen)
     assert window.open_file(builtin("tanh.py")) is False
@@ -223,10 +225,7 @@ def test_editing_restored_text_does_not_run_it_until_f5(window, qtbot, tmp_path)
 
 
 def test_reopening_the_current_file_with_unsaved_edits_asks_first(window, qtbot, tmp_path, real_prompt):
-    path = user_file(tmp_path)
-    open_user_file(window, qtbot, path)
-    type_at_end(window, qtbot, "# unsaved\n")
-    text = window.editor.toPlainText()
+    path, text = edited_user_file(window, qtbot, tmp_path, "# unsaved\n")
     seen = []
     answer_modal(QMessageBox.StandardButton.Cancel, seen)
     assert window.open_file(str(path)) is False
