@@ -27,7 +27,8 @@ import sys
 import torch
 import torch.utils.benchmark as benchmark
 
-from gradlab.core.builtins import default_example
+from gradlab.model.options import BenchOptions
+from gradlab.model.builtins import default_example
 from gradlab.engine import BenchRequest, Engine, LoadRequest, Source
 
 NAMES = {"custom Function": "custom", "autograd of forward": "naive", "torch.sigmoid": "builtin"}
@@ -70,7 +71,7 @@ def measure(rounds: int = 9, min_run_time: float = 0.3) -> dict:
             names = names[index % len(names):] + names[: index % len(names)]  # no implementation always goes first
             for name in names:
                 before = timers[name].blocked_autorange(min_run_time=min_run_time).median
-                request = BenchRequest(source, sizes=(SHAPE,), modes=("both",), implementations=(name,), threads=threads, min_run_time=min_run_time)
+                request = BenchRequest(source, options=BenchOptions(sizes=(SHAPE,), modes=("both",), implementations=(name,), threads=threads, min_run_time=min_run_time))
                 (row,) = engine.request(request).rows
                 after = timers[name].blocked_autorange(min_run_time=min_run_time).median
                 direct[name] += [before, after]

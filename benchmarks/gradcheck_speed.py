@@ -15,7 +15,8 @@ import sys
 import threading
 import time
 
-from gradlab.core.builtins import default_example
+from gradlab.model.options import CheckOptions
+from gradlab.model.builtins import default_example
 from gradlab.engine import CheckRequest, Engine, EngineError, LoadRequest, Source
 
 
@@ -26,7 +27,7 @@ def measure(repeats: int) -> dict:
         engine.request(LoadRequest(source))
         for _ in range(repeats):
             started = time.perf_counter()
-            engine.request(CheckRequest(source, shape=(100, 100), fast_mode=True))
+            engine.request(CheckRequest(source, options=CheckOptions(shape=(100, 100), fast_mode=True)))
             fast.append(time.perf_counter() - started)
         for _ in range(max(repeats // 2, 1)):
             engine.request(LoadRequest(source))  # wait until the restarted engine is ready
@@ -39,7 +40,7 @@ def measure(repeats: int) -> dict:
                     threading.Timer(0.2, lambda: (asked.append(time.perf_counter()), engine.cancel())).start()
 
             try:
-                engine.request(CheckRequest(source, shape=(100, 100), gradgradcheck=False), on_progress=on_progress)
+                engine.request(CheckRequest(source, options=CheckOptions(shape=(100, 100), gradgradcheck=False)), on_progress=on_progress)
             except EngineError as exc:
                 assert exc.problem.kind == "cancelled"
                 cancel.append(time.perf_counter() - asked[0])

@@ -83,7 +83,7 @@ def launch_times(repeats: int) -> dict:
 
 def engine_restart(repeats: int) -> dict:
     """A killed engine → the next plot, against a bare torch import."""
-    from gradlab.core.builtins import default_example
+    from gradlab.model.builtins import default_example
     from gradlab.engine import CurvesRequest, Engine, EngineError, LoadRequest, Source
 
     source = Source(str(default_example()))

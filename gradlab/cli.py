@@ -15,12 +15,13 @@ import os
 import sys
 from dataclasses import asdict
 
-from gradlab.core.bench_table import compare_tables
-from gradlab.core.curve_table import write_csv
-from gradlab.core.lint import lint_source
-from gradlab.core.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
-from gradlab.core.source_text import read_source
-from gradlab.core.text_args import parse_shape, parse_sizes, shape_label
+from gradlab.model.bench_table import compare_tables
+from gradlab.model.curve_table import write_csv
+from gradlab.model.lint import lint_source
+from gradlab.model.options import BenchOptions, CheckOptions, add_arguments, from_arguments
+from gradlab.model.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
+from gradlab.model.source_text import read_source
+from gradlab.model.text_args import parse_shape, parse_sizes, shape_label
 from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, OtherFunction, Source
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -31,23 +32,7 @@ def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gradlab check", description="Run gradcheck and gradgradcheck on every Function of FILE.")
     parser.add_argument("file")
     parser.add_argument("--function", help="check only this Function (class name)")
-    parser.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
-    parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
-    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (default 1e-3)")
-    parser.add_argument("--dtype", default="float64", choices=("float64", "float32", "float16", "bfloat16"))
-    parser.add_argument("--shape", type=_shape, default=(3, 4), help="input shape, e.g. 3,4 (default)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
-    parser.add_argument("--fast-mode", action="store_true", help="gradcheck's fast_mode (random projections)")
-    parser.add_argument("--nondet-tol", type=float, default=0.0, help="tolerance for nondeterminism (default 0)")
-    parser.add_argument("--no-gradgradcheck", dest="gradgradcheck", action="store_false", help="skip gradgradcheck")
-    parser.add_argument("--forward-ad", action="store_true", help="also check forward-mode AD (jvp)")
-    parser.add_argument("--batched-grad", action="store_true", help="also check batched grad through vmap")
-    parser.add_argument(
-        "--undefined-grad",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="gradcheck's check_undefined_grad (default on, as in PyTorch)",
-    )
+    add_arguments(parser, CheckOptions, parsers={"shape": _shape})
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per Function before giving up (default 30)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser
@@ -85,12 +70,7 @@ def _bench_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("file")
     parser.add_argument("--function", help="the Function to benchmark (default: the first)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
-    parser.add_argument("--sizes", type=_sizes, default=(100, 10_000, 1_000_000), help="element counts, or shapes like 100x100 (default 100,10000,1000000)")
-    parser.add_argument("--mode", default="both", choices=("forward", "backward", "both", "double"), help="what is timed (default both)")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "float64", "float16", "bfloat16"))
-    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's)")
-    parser.add_argument("--min-run-time", type=float, default=0.2, help="seconds of measurement per cell (default 0.2)")
+    add_arguments(parser, BenchOptions, parsers={"sizes": _sizes})
     parser.add_argument(
         "--against",
         action="append",
@@ -112,12 +92,7 @@ def run_bench(args: argparse.Namespace) -> int:
     request = BenchRequest(
         Source(os.path.abspath(args.file)),
         args.function,
-        sizes=args.sizes,
-        modes=(args.mode,),
-        dtype=args.dtype,
-        device=args.device,
-        threads=args.threads,
-        min_run_time=args.min_run_time,
+        options=from_arguments(BenchOptions, args),
         others=tuple(OtherFunction(Source(os.path.abspath(path))) for path in args.against),
     )
 
@@ -251,22 +226,7 @@ def run_check(args: argparse.Namespace) -> int:
             for finding in findings:
                 print(f"  lint {finding}")
         for name in names:
-            request = CheckRequest(
-                source,
-                name,
-                eps=args.eps,
-                atol=args.atol,
-                rtol=args.rtol,
-                dtype=args.dtype,
-                shape=args.shape,
-                seed=args.seed,
-                fast_mode=args.fast_mode,
-                nondet_tol=args.nondet_tol,
-                gradgradcheck=args.gradgradcheck,
-                forward_ad=args.forward_ad,
-                batched_grad=args.batched_grad,
-                undefined_grad=args.undefined_grad,
-            )
+            request = CheckRequest(source, name, options=from_arguments(CheckOptions, args))
             try:
                 checks = engine.request(request)
             except EngineError as exc:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from gradlab.core.builtins import builtin_function_files, builtin_functions_dir
+from gradlab.model.builtins import builtin_function_files, builtin_functions_dir
 
 DATA = Path(__file__).parent / "data"
 BUILTIN_FILES = builtin_function_files()

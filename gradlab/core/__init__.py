@@ -2,5 +2,5 @@
 
 It imports torch and numpy, never Qt, and knows nothing of processes.  Import
 the submodules you need; this package module imports nothing heavy, so the
-torch-free :mod:`gradlab.core.results` can be used by the GUI.
+torch-free :mod:`gradlab.model.results` can be used by the GUI.
 """

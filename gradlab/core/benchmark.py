@@ -28,10 +28,10 @@ import torch.utils.benchmark as benchmark
 from gradlab.core.capture import captured_output
 from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of_forward, first_tensor, make_inputs, user_callable
 from gradlab.core.loading import FunctionSpec
-from gradlab.core.other_functions import same_signature
-from gradlab.core.problems import UserCodeError
-from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, Problem
-from gradlab.core.text_args import shape_label
+from gradlab.model.other_functions import same_signature
+from gradlab.model.problems import UserCodeError
+from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, Problem
+from gradlab.model.text_args import shape_label
 
 CUSTOM = "custom Function"
 MODES = ("forward", "backward", "both", "double")

@@ -16,8 +16,8 @@ import torch
 from gradlab.core.capture import captured_output
 from gradlab.core.invoke import apply_function, first_tensor, make_inputs
 from gradlab.core.loading import FunctionSpec
-from gradlab.core.problems import UserCodeError, problem_from_exception
-from gradlab.core.results import CallStyles
+from gradlab.model.problems import UserCodeError, problem_from_exception
+from gradlab.model.results import CallStyles
 
 
 def _array(value) -> np.ndarray | None:

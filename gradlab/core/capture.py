@@ -10,7 +10,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterator
 
-from gradlab.core.results import Captured
+from gradlab.model.results import Captured
 
 #: Printed characters kept per run; the rest is counted, not stored.
 STDOUT_LIMIT = 64_000

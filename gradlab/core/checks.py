@@ -23,8 +23,8 @@ from gradlab.core.differentiability import double_backward_blocker
 from gradlab.core.invoke import apply_function, first_tensor, make_inputs
 from gradlab.core.jacobians import compute_jacobians, differentiable_indices, eps_sweep, first_derivative_function, worst_error
 from gradlab.core.loading import FunctionSpec
-from gradlab.core.problems import problem_from_exception
-from gradlab.core.results import Capabilities, CheckResult, EpsSweep, FunctionChecks
+from gradlab.model.problems import problem_from_exception
+from gradlab.model.results import Capabilities, CheckResult, EpsSweep, FunctionChecks
 
 _GRADCHECK_MODULE = sys.modules["torch.autograd.gradcheck"]
 

@@ -26,8 +26,8 @@ from gradlab.core.invoke import (
     user_callable,
 )
 from gradlab.core.loading import FunctionSpec
-from gradlab.core.problems import UserCodeError, problem_from_exception
-from gradlab.core.results import Curve, CurveSet, Residual
+from gradlab.model.problems import UserCodeError, problem_from_exception
+from gradlab.model.results import Curve, CurveSet, Residual
 
 HAND_WRITTEN = "hand-written backward"
 _DTYPE = torch.float64

@@ -1,7 +1,7 @@
 """Call a Function's code: through ``apply``, or its forward under plain autograd.
 
 Every call into user code goes through here, so a failure becomes a
-:class:`~gradlab.core.problems.UserCodeError` naming the user's file and line.
+:class:`~gradlab.model.problems.UserCodeError` naming the user's file and line.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from gradlab.core.loading import FunctionSpec
-from gradlab.core.problems import UserCodeError, problem_from_exception
+from gradlab.model.problems import UserCodeError, problem_from_exception
 
 #: Label of the reference that runs the Function's own forward under autograd.
 AUTOGRAD_OF_FORWARD = "autograd of forward"

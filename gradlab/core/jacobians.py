@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from gradlab.core.results import EpsSweep, Jacobians
+from gradlab.model.results import EpsSweep, Jacobians
 
 #: Jacobians with more entries than this are not materialised.
 MAX_JACOBIAN_ENTRIES = 250_000

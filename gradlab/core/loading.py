@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from torch.autograd import Function
 
 from gradlab.core.capture import captured_output
-from gradlab.core.options import ExploreOptions, explore_lines, parse_options
-from gradlab.core.problems import UserCodeError, problem_from_exception
-from gradlab.core.results import Captured, FileInfo, FunctionInfo, Location, Problem
-from gradlab.core.source_text import read_source
+from gradlab.core.explore import ExploreOptions, explore_lines, parse_options
+from gradlab.model.problems import UserCodeError, problem_from_exception
+from gradlab.model.results import Captured, FileInfo, FunctionInfo, Location, Problem
+from gradlab.model.source_text import read_source
 
 
 @dataclass

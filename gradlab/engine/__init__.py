@@ -7,7 +7,7 @@ imports no torch; only the child does.
 """
 
 from gradlab.engine.client import Engine, EngineError
-from gradlab.engine.protocol import (
+from gradlab.model.requests import (
     BenchRequest,
     CallsRequest,
     CheckRequest,

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from gradlab.core.results import Location, Problem
+from gradlab.model.results import Location, Problem
 
 #: Seconds a request may run before the engine is stopped and restarted.
 DEFAULT_TIMEOUT = 30.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -12,9 +13,9 @@ from gradlab.core.calls import call_styles
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
 from gradlab.core.loading import load_function_file
-from gradlab.core.other_functions import other_label, same_signature
-from gradlab.core.problems import UserCodeError
-from gradlab.engine.protocol import (
+from gradlab.model.other_functions import other_label, same_signature
+from gradlab.model.problems import UserCodeError
+from gradlab.model.requests import (
     BenchRequest,
     CallsRequest,
     CheckRequest,
@@ -60,22 +61,23 @@ def _bench(request, progress):
     main = _load(request.source)
     spec = main.function(request.function)
     others, notes = _other_specs(request, main, spec)
-    names = request.implementations
+    options = request.options
+    names = options.implementations
     comparable = [label for label, other in others.items() if same_signature(spec, other)]
     known = [CUSTOM, AUTOGRAD_OF_FORWARD, *spec.options.compare, *comparable]
     count = len([n for n in known if names is None or n in names])  # what will be timed: the progress total
-    total = len(request.sizes) * len(request.modes) * count + count
+    total = options.cell_count(count) + count
     done = 0
     for kind, item in run_benchmark(
         spec,
-        sizes=request.sizes,
-        modes=request.modes,
+        sizes=options.sizes,
+        modes=options.modes,
         names=names,
-        dtype=getattr(torch, request.dtype),
-        device=request.device,
-        threads=request.threads,
-        min_run_time=request.min_run_time,
-        seed=request.seed,
+        dtype=getattr(torch, options.dtype),
+        device=options.device,
+        threads=options.threads,
+        min_run_time=options.min_run_time,
+        seed=options.seed,
         others=others,
     ):
         if kind == "report":
@@ -113,25 +115,16 @@ def handle(request, progress=None):
         return _with_load_warnings(loaded, curves)
     if isinstance(request, CheckRequest):
         loaded = _load(request.source)
+        options = request.options
         checks = run_checks(
             loaded.function(request.function),
-            eps=request.eps,
-            atol=request.atol,
-            rtol=request.rtol,
-            dtype=getattr(torch, request.dtype),
-            shape=tuple(request.shape),
-            seed=request.seed,
-            fast_mode=request.fast_mode,
-            nondet_tol=request.nondet_tol,
-            gradgradcheck=request.gradgradcheck,
-            forward_ad=request.forward_ad,
-            batched_grad=request.batched_grad,
-            undefined_grad=request.undefined_grad,
+            **{**dataclasses.asdict(options), "dtype": getattr(torch, options.dtype), "shape": tuple(options.shape)},
             progress=progress,
         )
         return _with_load_warnings(loaded, checks)
     if isinstance(request, EpsSweepRequest):
-        return sweep_eps(_function(request), request.eps, shape=tuple(request.shape), seed=request.seed, progress=progress)
+        options = request.options
+        return sweep_eps(_function(request), options.eps, shape=tuple(options.shape), seed=options.seed, progress=progress)
     if isinstance(request, BenchRequest):
         return _bench(request, progress)
     if isinstance(request, CallsRequest):

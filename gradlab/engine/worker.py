@@ -82,8 +82,8 @@ def serve(conn, trace_path: str) -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
-    from gradlab.core.problems import UserCodeError
-    from gradlab.core.results import Problem
+    from gradlab.model.problems import UserCodeError
+    from gradlab.model.results import Problem
     from gradlab.engine.handlers import engine_info, handle
 
     _limit_memory()

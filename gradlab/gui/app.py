@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def run(path: str | None = None) -> int:
     """Show the window on ``path`` (or the last file, or the built-in Sigmoid) and run the event loop."""
-    from gradlab.core.builtins import default_example
+    from gradlab.model.builtins import default_example
     from gradlab.gui.qt_setup import ensure_application
 
     app = ensure_application()

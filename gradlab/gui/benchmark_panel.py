@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradlab.core.bench_table import compare_tables, format_time
-from gradlab.core.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
-from gradlab.core.text_args import parse_sizes, shape_label
+from gradlab.model.bench_table import compare_tables, format_time
+from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
+from gradlab.model.options import BenchOptions
+from gradlab.model.text_args import parse_sizes, shape_label
 from gradlab.gui.log_axis import log_axes
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
 from gradlab.gui.svg_export import install as install_svg_export
@@ -40,7 +41,7 @@ install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 
 CUSTOM = "custom Function"
 AUTOGRAD = "autograd of forward"
-DEFAULT_SIZES = "100, 1000, 10000, 100000, 1000000, 10000000"
+DEFAULT_SIZES = ", ".join(str(s) if isinstance(s, int) else "x".join(map(str, s)) for s in BenchOptions().sizes)  # one default, shared with `gradlab bench`
 IMPLEMENTATION_COLUMNS = 3
 BEST = QColor("#c8f0c8")
 
@@ -62,7 +63,7 @@ class BenchmarkPanel(QWidget):
     cancel_requested()
     """
 
-    run_requested = Signal(dict)
+    run_requested = Signal(object)
     cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -200,16 +201,16 @@ class BenchmarkPanel(QWidget):
         self.baseline.setCurrentText(AUTOGRAD)
         self.baseline.blockSignals(False)
 
-    def options(self) -> dict:
-        """The benchmark request's keyword arguments, as the controls say."""
-        return {
+    def options(self) -> BenchOptions:
+        """The benchmark's options, as the controls say (ValueError for sizes that do not parse)."""
+        return BenchOptions(**{
             "sizes": parse_sizes(self.sizes.text()),
             "modes": (self.mode.currentText(),),
             "implementations": tuple(n for n, b in self.implementation_boxes.items() if b.isChecked()) or None,
             "dtype": self.dtype.currentText(),
             "device": self.device.currentText(),
             "threads": self.threads.value() or None,
-        }
+        })
 
     # -- running ---------------------------------------------------------
     def _on_run(self) -> None:
@@ -218,7 +219,7 @@ class BenchmarkPanel(QWidget):
         except ValueError as exc:
             self.status.setText(str(exc))
             return
-        if self.implementation_boxes and not options["implementations"]:
+        if self.implementation_boxes and not options.implementations:
             self.status.setText("choose at least one implementation to time")
             return
         self.rows, self.why, self.report = [], [], None

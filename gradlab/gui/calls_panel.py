@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from gradlab.core.results import CallStyles, FunctionInfo
+from gradlab.model.results import CallStyles, FunctionInfo
 from gradlab.gui.widgets import named
 
 

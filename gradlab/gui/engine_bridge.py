@@ -14,7 +14,7 @@ import traceback
 
 from PySide6.QtCore import QObject, Signal
 
-from gradlab.core.results import Problem
+from gradlab.model.results import Problem
 from gradlab.engine import Engine, EngineError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.core.results import CurveSet
+from gradlab.model.results import CurveSet
 from gradlab.gui.qt_setup import ensure_application
 from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -25,8 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradlab.core.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding
-from gradlab.core.text_args import parse_shape
+from gradlab.model.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding
+from gradlab.model.options import FLOAT_DTYPES, CheckOptions, SweepOptions
+from gradlab.model.text_args import parse_shape
+
+CHECK_HELP = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(CheckOptions)}
 from gradlab.gui.log_axis import log_axes
 from gradlab.gui.log_spin import LogSpinBox
 from gradlab.gui.svg_export import install as install_svg_export
@@ -55,8 +60,8 @@ class GradcheckPanel(QWidget):
         The user clicked a lint finding.
     """
 
-    run_requested = Signal(dict)
-    sweep_requested = Signal(dict)
+    run_requested = Signal(object)
+    sweep_requested = Signal(object)
     cancel_requested = Signal()
     line_requested = Signal(int)
 
@@ -93,24 +98,28 @@ class GradcheckPanel(QWidget):
 
     # -- construction ----------------------------------------------------
     def _build_controls(self) -> QGridLayout:
-        self.eps = named(LogSpinBox(1e-6, 1e-9, 1e-1), "epsSpin")
-        self.atol = named(LogSpinBox(1e-5, 1e-12, 1.0), "atolSpin")
-        self.rtol = named(LogSpinBox(1e-3, 1e-12, 1.0), "rtolSpin")
-        self.nondet_tol = named(LogSpinBox(0.0, 0.0, 1.0), "nondetTolSpin")
+        d = CheckOptions()  # the defaults, defined once
+        self.eps = named(LogSpinBox(d.eps, 1e-9, 1e-1), "epsSpin")
+        self.atol = named(LogSpinBox(d.atol, 1e-12, 1.0), "atolSpin")
+        self.rtol = named(LogSpinBox(d.rtol, 1e-12, 1.0), "rtolSpin")
+        self.nondet_tol = named(LogSpinBox(d.nondet_tol, 0.0, 1.0), "nondetTolSpin")
         self.dtype = named(QComboBox(), "dtypeCombo")
-        self.dtype.addItems(["float64", "float32", "float16", "bfloat16"])
-        self.shape = named(QLineEdit("3, 4"), "shapeEdit")
-        self.seed = int_spin("seedSpin", 0, 0, 2**31 - 1)
+        self.dtype.addItems(list(FLOAT_DTYPES))
+        self.dtype.setCurrentText(d.dtype)
+        self.shape = named(QLineEdit(", ".join(map(str, d.shape))), "shapeEdit")
+        self.seed = int_spin("seedSpin", d.seed, 0, 2**31 - 1)
         self.fast_mode = named(QCheckBox("fast_mode"), "fastModeBox")
+        self.fast_mode.setChecked(d.fast_mode)
         self.check_boxes = {}
-        for key, label, default in (
-            ("gradgradcheck", "gradgradcheck", True),
-            ("forward_ad", "forward AD (jvp)", False),
-            ("batched_grad", "batched grad (vmap)", False),
-            ("undefined_grad", "check_undefined_grad", True),
+        for key, label in (
+            ("gradgradcheck", "gradgradcheck"),
+            ("forward_ad", "forward AD (jvp)"),
+            ("batched_grad", "batched grad (vmap)"),
+            ("undefined_grad", "check_undefined_grad"),
         ):
             box = named(QCheckBox(label), f"check_{key}")
-            box.setChecked(default)
+            box.setChecked(getattr(d, key))
+            box.setToolTip(CHECK_HELP[key])
             self.check_boxes[key] = box
         self.run_button = named(QPushButton("Run gradcheck"), "runGradcheck")
         self.cancel_button = named(QPushButton("Cancel"), "cancelGradcheck")
@@ -212,9 +221,9 @@ class GradcheckPanel(QWidget):
         return page
 
     # -- requests ----------------------------------------------------------
-    def options(self) -> dict:
-        """The check request's keyword arguments, as the controls say."""
-        return {
+    def options(self) -> CheckOptions:
+        """The check's options, as the controls say (ValueError for a shape that does not parse)."""
+        return CheckOptions(**{
             "eps": self.eps.value(),
             "atol": self.atol.value(),
             "rtol": self.rtol.value(),
@@ -224,7 +233,7 @@ class GradcheckPanel(QWidget):
             "fast_mode": self.fast_mode.isChecked(),
             "nondet_tol": self.nondet_tol.value(),
             **{key: box.isChecked() for key, box in self.check_boxes.items()},
-        }
+        })
 
     def _on_run(self) -> None:
         try:
@@ -242,7 +251,7 @@ class GradcheckPanel(QWidget):
             self.status.setText(str(exc))
             return
         self.set_running(True, "sweeping eps\u2026")
-        self.sweep_requested.emit({"shape": shape, "seed": self.seed.value()})
+        self.sweep_requested.emit(SweepOptions(shape=shape, seed=self.seed.value()))
 
     def set_running(self, running: bool, text: str = "") -> None:
         """Switch between running (cancel enabled, busy bar) and idle."""

@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradlab.core.builtins import builtin_functions_dir, default_example, new_function_template
-from gradlab.core.curve_table import write_csv
-from gradlab.core.lint import lint_source
-from gradlab.core.other_functions import other_functions
-from gradlab.core.problems import UserCodeError
-from gradlab.core.results import CallStyles, CurveSet, FileInfo, FunctionInfo, Problem
-from gradlab.core.source_text import read_source
+from gradlab.model.builtins import builtin_functions_dir, default_example, new_function_template
+from gradlab.model.curve_table import write_csv
+from gradlab.model.lint import lint_source
+from gradlab.model.other_functions import other_functions
+from gradlab.model.problems import UserCodeError
+from gradlab.model.results import CallStyles, CurveSet, FileInfo, FunctionInfo, Problem
+from gradlab.model.source_text import read_source
 from gradlab.engine import (
     BenchRequest,
     CallsRequest,
@@ -608,14 +608,14 @@ class MainWindow(QMainWindow):
         if info is None:
             self.gradcheck.show_failure("nothing to check: the file has not loaded")
             return
-        self.bridge.submit("check", CheckRequest(self.source(), info.name, **options), timeout=CHECK_TIMEOUT)
+        self.bridge.submit("check", CheckRequest(self.source(), info.name, options=options), timeout=CHECK_TIMEOUT)
 
     def _on_sweep_requested(self, options: dict) -> None:
         info = self.current_function_info()
         if info is None:
             self.gradcheck.show_failure("nothing to sweep: the file has not loaded")
             return
-        self.bridge.submit("sweep", EpsSweepRequest(self.source(), info.name, **options), timeout=CHECK_TIMEOUT)
+        self.bridge.submit("sweep", EpsSweepRequest(self.source(), info.name, options=options), timeout=CHECK_TIMEOUT)
 
     def prepare_benchmark_engine(self) -> None:
         """Start the benchmark engine (idempotent): done while idle after the first plot, so a run starts at once."""
@@ -637,10 +637,10 @@ class MainWindow(QMainWindow):
         chosen = tuple(
             OtherFunction(self.source() if path == self.path else Source(path), name)
             for label, (path, name) in others.items()
-            if label in (options.get("implementations") or ())
+            if label in (options.implementations or ())
         )
         self.prepare_benchmark_engine()
-        self.bench_bridge.submit("bench", BenchRequest(self.source(), info.name, others=chosen, **options))
+        self.bench_bridge.submit("bench", BenchRequest(self.source(), info.name, options=options, others=chosen))
 
     def _benchmark_others(self) -> dict[str, tuple[str, str]]:
         """Other Functions with the current one's arguments, in this file or another loaded this session."""

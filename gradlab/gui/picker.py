@@ -7,7 +7,7 @@ import os
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
-from gradlab.core.builtins import builtin_function_files, describe_file
+from gradlab.model.builtins import builtin_function_files, describe_file
 
 _PATH = Qt.ItemDataRole.UserRole
 _FUNCTION = Qt.ItemDataRole.UserRole + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from gradlab.core.results import Problem
+from gradlab.model.results import Problem
 from gradlab.gui.widgets import named
 
 

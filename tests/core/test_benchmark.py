@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from gradlab.core.bench_table import compare_tables
+from gradlab.model.bench_table import compare_tables
 from gradlab.core.benchmark import AUTOGRAD_OF_FORWARD, CUSTOM, run_benchmark
 from gradlab.core.loading import load_function_file
-from gradlab.core.problems import UserCodeError
-from gradlab.core.results import BenchmarkReport
+from gradlab.model.problems import UserCodeError
+from gradlab.model.results import BenchmarkReport
 from tests.helpers import builtin, data
 
 FAST = {"min_run_time": 0.02}

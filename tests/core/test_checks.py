@@ -10,7 +10,7 @@ import torch
 from gradlab.core.checks import run_checks
 from gradlab.core.invoke import apply_function, make_inputs
 from gradlab.core.loading import load_function_file
-from gradlab.core.problems import UserCodeError
+from gradlab.model.problems import UserCodeError
 from tests.helpers import BUILTIN_FILES, builtin, data
 
 

@@ -6,7 +6,7 @@ import pytest
 from gradlab.core.curves import compute_curves
 from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, FINITE_DIFFERENCES
 from gradlab.core.loading import load_function_file
-from gradlab.core.problems import UserCodeError
+from gradlab.model.problems import UserCodeError
 from tests.helpers import BUILTIN_FILES, builtin, data
 
 

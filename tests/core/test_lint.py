@@ -2,7 +2,7 @@
 
 import textwrap
 
-from gradlab.core.lint import lint_source
+from gradlab.model.lint import lint_source
 from tests.helpers import BUILTIN_FILES, builtin, data
 
 BAD = textwrap.dedent(

@@ -5,7 +5,7 @@ import linecache
 import pytest
 
 from gradlab.core.loading import load_function_file
-from gradlab.core.problems import UserCodeError
+from gradlab.model.problems import UserCodeError
 from tests.helpers import BUILTIN_FILES, builtin, data
 
 
@@ -145,7 +145,7 @@ def test_unknown_function_name_suggests_the_close_one():
 
 
 def test_shapes_and_sizes_are_parsed_once_for_cli_and_panels():
-    from gradlab.core.text_args import parse_shape, parse_sizes
+    from gradlab.model.text_args import parse_shape, parse_sizes
 
     assert parse_shape("3, 4") == parse_shape("3x4") == (3, 4)
     assert parse_sizes("100, 1e4") == (100, 10_000)

@@ -1,7 +1,7 @@
 """Which other Functions a benchmark offers to time against the current one."""
 
 from gradlab.core.loading import load_function_file
-from gradlab.core.other_functions import other_functions
+from gradlab.model.other_functions import other_functions
 from tests.helpers import builtin, data
 
 

@@ -7,7 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from gradlab.core.results import CurveSet, FileInfo
+from gradlab.model.options import CheckOptions
+from gradlab.model.results import CurveSet, FileInfo
 from gradlab.engine import CallsRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
 from tests.helpers import builtin, data
 
@@ -66,7 +67,7 @@ def test_a_hang_times_out_names_the_line_and_the_next_request_works(engine):
     assert problem.location is not None and problem.location.lineno in (8, 9), "the loop's while or its body"
     assert f"hangs.py:{problem.location.lineno}" in problem.message and "did not finish within 2 s" in problem.message
     assert "restarted" in engine.states
-    checks = engine.request(CheckRequest(Source(builtin("sigmoid.py")), eps=1e-3))
+    checks = engine.request(CheckRequest(Source(builtin("sigmoid.py")), options=CheckOptions(eps=1e-3)))
     assert checks.gradcheck.passed is True
 
 

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from gradlab.engine import LoadRequest, Source
-from gradlab.engine.protocol import CurvesRequest
+from gradlab.model.requests import CurvesRequest
 from gradlab.gui.engine_bridge import EngineBridge
 from tests.helpers import builtin, data
 

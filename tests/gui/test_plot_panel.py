@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradlab.core.results import Curve, CurveSet
+from gradlab.model.results import Curve, CurveSet
 from gradlab.gui.plots import PlotPanel
 
 

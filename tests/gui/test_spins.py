@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import Qt
 
-from gradlab.core.results import FunctionInfo
+from gradlab.model.results import FunctionInfo
 from gradlab.gui.arguments import ArgumentsPanel
 from gradlab.gui.log_spin import NumberSpinBox
 from gradlab.gui.plots import PlotPanel

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from gradlab.core.problems import UserCodeError
-from gradlab.core.results import Location, Problem
+from gradlab.model.problems import UserCodeError
+from gradlab.model.results import Location, Problem
 
 #: Files larger than this are refused with a message rather than loaded.
 MAX_FILE_BYTES = 5_000_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from gradlab.core.results import FileInfo, FunctionInfo
+from gradlab.model.results import FileInfo, FunctionInfo
 
 
 def other_label(name: str, path: str, same_file: bool) -> str:

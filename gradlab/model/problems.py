@@ -6,7 +6,7 @@ import os
 import traceback
 from types import TracebackType
 
-from gradlab.core.results import Location, Problem
+from gradlab.model.results import Location, Problem
 
 
 class UserCodeError(Exception):

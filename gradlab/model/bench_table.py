@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gradlab.core.results import BenchmarkRow
-from gradlab.core.text_args import shape_label
+from gradlab.model.results import BenchmarkRow
+from gradlab.model.text_args import shape_label
 
 _UNITS = (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9))
 
@@ -34,7 +34,7 @@ class CompareTable:
     """A mode's rows arranged as Compare does: one row per input shape, one column per implementation.
 
     ``sizes`` are the input shapes (``(n,)`` for a 1-D input of ``n`` elements),
-    smallest first; :func:`~gradlab.core.text_args.shape_label` names them.
+    smallest first; :func:`~gradlab.model.text_args.shape_label` names them.
     """
 
     mode: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from gradlab.core.results import LintFinding
+from gradlab.model.results import LintFinding
 
 _METHODS = ("forward", "backward", "setup_context", "jvp", "vmap")
 #: Attribute reads that give metadata, not tensors: ``ctx.shape = x.shape`` is fine.

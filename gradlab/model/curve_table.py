@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from gradlab.core.results import CurveSet
+from gradlab.model.results import CurveSet
 
 
 def _slug(label: str) -> str:

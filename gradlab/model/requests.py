@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gradlab.model.options import BenchOptions, CheckOptions, SweepOptions
+
 
 @dataclass(frozen=True)
 class Source:
@@ -20,7 +22,7 @@ class Source:
 
 @dataclass(frozen=True)
 class LoadRequest:
-    """Load a file and describe its Functions (answer: :class:`~gradlab.core.results.FileInfo`)."""
+    """Load a file and describe its Functions (answer: :class:`~gradlab.model.results.FileInfo`)."""
 
     source: Source
 
@@ -30,7 +32,7 @@ class LoadRequest:
 
 @dataclass(frozen=True)
 class CurvesRequest:
-    """Compute f, f', f'' and references (answer: :class:`~gradlab.core.results.CurveSet`)."""
+    """Compute f, f', f'' and references (answer: :class:`~gradlab.model.results.CurveSet`)."""
 
     source: Source
     function: str | None = None
@@ -46,22 +48,11 @@ class CurvesRequest:
 
 @dataclass(frozen=True)
 class CheckRequest:
-    """Run gradcheck and gradgradcheck (answer: :class:`~gradlab.core.results.FunctionChecks`)."""
+    """Run gradcheck and gradgradcheck (answer: :class:`~gradlab.model.results.FunctionChecks`)."""
 
     source: Source
     function: str | None = None
-    eps: float = 1e-6
-    atol: float = 1e-5
-    rtol: float = 1e-3
-    dtype: str = "float64"
-    shape: tuple[int, ...] = (3, 4)
-    seed: int = 0
-    fast_mode: bool = False
-    nondet_tol: float = 0.0
-    gradgradcheck: bool = True
-    forward_ad: bool = False
-    batched_grad: bool = False
-    undefined_grad: bool = True  # gradcheck's check_undefined_grad, on by default as in PyTorch
+    options: CheckOptions = CheckOptions()
 
     def describe(self) -> str:
         return f"checking {self.function or 'the first Function'}"
@@ -69,13 +60,11 @@ class CheckRequest:
 
 @dataclass(frozen=True)
 class EpsSweepRequest:
-    """Sweep gradcheck's eps in float64 and float32 (answer: :class:`~gradlab.core.results.EpsSweep`)."""
+    """Sweep gradcheck's eps in float64 and float32 (answer: :class:`~gradlab.model.results.EpsSweep`)."""
 
     source: Source
     function: str | None = None
-    eps: tuple[float, ...] | None = None
-    shape: tuple[int, ...] = (3, 4)
-    seed: int = 0
+    options: SweepOptions = SweepOptions()
 
     def describe(self) -> str:
         return f"sweeping eps for {self.function or 'the first Function'}"
@@ -83,7 +72,7 @@ class EpsSweepRequest:
 
 @dataclass(frozen=True)
 class CallsRequest:
-    """Call a Function the tutorial's two ways (answer: :class:`~gradlab.core.results.CallStyles`)."""
+    """Call a Function the tutorial's two ways (answer: :class:`~gradlab.model.results.CallStyles`)."""
 
     source: Source
     function: str | None = None
@@ -114,21 +103,14 @@ class OtherFunction:
 
 @dataclass(frozen=True)
 class BenchRequest:
-    """Benchmark the implementations (answer: :class:`~gradlab.core.results.BenchmarkReport`).
+    """Benchmark the implementations (answer: :class:`~gradlab.model.results.BenchmarkReport`).
 
     Rows and explanations also arrive one by one as progress items.
     """
 
     source: Source
     function: str | None = None
-    sizes: tuple[int | tuple[int, ...], ...] = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)  # element counts or shapes
-    modes: tuple[str, ...] = ("both",)
-    implementations: tuple[str, ...] | None = None
-    dtype: str = "float32"
-    device: str = "cpu"
-    threads: int | None = None
-    min_run_time: float = 0.2
-    seed: int = 0
+    options: BenchOptions = BenchOptions()
     others: tuple[OtherFunction, ...] = ()
 
     def describe(self) -> str:

@@ -8,8 +8,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from gradlab.core.problems import UserCodeError
-from gradlab.core.results import Location, Problem
+from gradlab.model.problems import UserCodeError
+from gradlab.model.results import Location, Problem
 
 DEFAULT_DOMAIN = (-5.0, 5.0)
 DEFAULT_FIXED = 1.0
