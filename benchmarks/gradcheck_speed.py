@@ -34,8 +34,8 @@ def measure(repeats: int) -> dict:
             progressed = threading.Event()
             asked = []
 
-            def on_progress(done, total, item, progressed=progressed, asked=asked):
-                if done > 0 and not progressed.is_set():
+            def on_progress(step, progressed=progressed, asked=asked):
+                if step.done > 0 and not progressed.is_set():
                     progressed.set()
                     threading.Timer(0.2, lambda: (asked.append(time.perf_counter()), engine.cancel())).start()
 

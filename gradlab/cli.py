@@ -18,6 +18,7 @@ from dataclasses import asdict
 from gradlab.model.bench_table import compare_tables
 from gradlab.model.curve_table import write_csv
 from gradlab.model.lint import lint_source
+from gradlab.model.progress import Progress
 from gradlab.model.options import BenchOptions, CheckOptions, add_arguments, from_arguments
 from gradlab.model.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
 from gradlab.model.source_text import read_source
@@ -96,7 +97,8 @@ def run_bench(args: argparse.Namespace) -> int:
         others=tuple(OtherFunction(Source(os.path.abspath(path))) for path in args.against),
     )
 
-    def on_progress(done: int, total: int, item) -> None:
+    def on_progress(step: Progress) -> None:
+        done, total, item = step.done, step.total, step.item
         if isinstance(item, BenchmarkRow):
             time_text = "not timed: " + item.error if item.error else f"{item.median_s * 1e6:.4g} us"
             print(f"[{done}/{total}] {item.implementation} @ {shape_label(item.dims)}: {time_text}", file=sys.stderr)

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from gradlab.model.progress import Progress
 from gradlab.model.results import Location, Problem
 
 #: Seconds a request may run before the engine is stopped and restarted.
@@ -205,13 +206,13 @@ class Engine:
         self,
         request,
         timeout: float | None = None,
-        on_progress: Callable[[int, int, object], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
     ):
         """Send ``request`` and wait for its result.
 
-        ``on_progress(done, total, item)`` hears long requests' progress; ``item`` is a partial result
-        (a benchmark row) or None.  ``cancel``, when given, is this request's own
+        ``on_progress(progress)`` hears long requests' :class:`~gradlab.model.progress.Progress`; its
+        ``item`` is a partial result (a benchmark row) or None.  ``cancel``, when given, is this request's own
         cancel flag: setting it — even before the request starts — cancels this
         request and no other.  Without it, :meth:`cancel` stops whatever runs.
 
@@ -249,7 +250,7 @@ class Engine:
                         continue  # a late answer to a request that was given up on
                     if status == "progress":
                         if on_progress is not None:
-                            on_progress(*value)
+                            on_progress(value)
                         continue
                     self._on_state("ready")
                     if status == "ok":

@@ -14,6 +14,8 @@ import sys
 import time
 import traceback
 
+from gradlab.model.progress import Progress
+
 #: Seconds between two progress messages of one request.
 PROGRESS_INTERVAL = 0.1
 
@@ -27,7 +29,7 @@ def _progress_sender(conn, request_id: int):
         finished = done >= total and last["done"] < total
         if item is not None or (now - last["time"] >= PROGRESS_INTERVAL and done != last["done"]) or finished:
             last["time"], last["done"] = now, done
-            conn.send((request_id, "progress", (done, total, item)))
+            conn.send((request_id, "progress", Progress(done, total, item)))
 
     return progress
 

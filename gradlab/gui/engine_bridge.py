@@ -142,7 +142,7 @@ class EngineBridge(QObject):
                 result = self.engine.request(
                     request,
                     timeout=timeout,
-                    on_progress=lambda done, total, item, c=channel, t=ticket: self._on_progress(c, t, done, total, item),
+                    on_progress=lambda step, c=channel, t=ticket: self._on_progress(c, t, step.done, step.total, step.item),
                     cancel=flag,
                 )
             except EngineError as exc:
