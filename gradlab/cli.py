@@ -100,7 +100,7 @@ def run_bench(args: argparse.Namespace) -> int:
     def on_progress(step: Progress) -> None:
         done, total, item = step.done, step.total, step.item
         if isinstance(item, BenchmarkRow):
-            time_text = "not timed: " + item.error if item.error else f"{item.median_s * 1e6:.4g} us"
+            time_text = "not timed: " + item.error if item.error else f"{item.median_s * 1e6:.4g} \u00b5s"
             print(f"[{done}/{total}] {item.implementation} @ {shape_label(item.dims)}: {time_text}", file=sys.stderr)
 
     with Engine(timeout=args.timeout) as engine:
@@ -122,7 +122,7 @@ def run_bench(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return status
     env = report.environment
-    print(f"{report.function} — {args.mode}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} threads, torch {env['torch']}")
+    print(f"{report.function} — {', '.join(request.options.modes)}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} threads, torch {env['torch']}")
     for table in compare_tables(report.rows):
         print(table.render())
     for why in report.why:

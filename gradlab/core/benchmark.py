@@ -8,8 +8,10 @@ Function's on identical inputs; a mismatch is reported, not timed.  The
 ``saved_tensors_hooks`` pack hook (bytes kept for backward) and CUDA's peak
 memory.
 
-:func:`run_benchmark` is a generator: it yields each row as it is measured,
-so callers can show results cell by cell and stop between cells.
+:func:`run_benchmark` is long work (:data:`~gradlab.model.progress.Work`): it
+yields a :class:`~gradlab.model.progress.Progress` carrying each row as it is
+measured, so callers can show results cell by cell and stop between cells, and
+returns the :class:`~gradlab.model.results.BenchmarkReport`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import platform
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.utils.benchmark as benchmark
@@ -30,6 +32,7 @@ from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of
 from gradlab.core.loading import FunctionSpec
 from gradlab.model.other_functions import same_signature
 from gradlab.model.problems import UserCodeError
+from gradlab.model.progress import Progress, Work
 from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, Problem
 from gradlab.model.text_args import shape_label
 
@@ -268,7 +271,7 @@ def run_benchmark(
     min_run_time: float = 0.2,
     seed: int = 0,
     others: dict[str, FunctionSpec] | None = None,
-) -> Iterator[tuple[str, object]]:
+) -> Work[BenchmarkReport]:
     """Measure every chosen implementation at every size and mode, yielding as it goes.
 
     A size is an element count (a 1-D input) or a shape such as ``(100, 100)``.
@@ -277,12 +280,18 @@ def run_benchmark(
 
     Yields
     ------
-    ("row", BenchmarkRow)
-        Each timed (or refused) cell.
-    ("why", BenchmarkWhy)
-        Each implementation's explanation, at the largest size (most elements).
-    ("report", BenchmarkReport)
-        Last: everything together.
+    Progress
+        One per cell (size × mode × chosen implementation), timed or refused:
+        ``done`` counts cells, ``total`` is the number of cells, fixed before
+        the first, and ``item`` is the cell's :class:`BenchmarkRow`.  Then one
+        per implementation explained at the largest size, ``item`` its
+        :class:`BenchmarkWhy`, with ``done`` left at ``total``: an explanation
+        is not a cell.
+
+    Returns
+    -------
+    BenchmarkReport
+        Everything together.
     """
     _require_device(device)
     threads = threads or torch.get_num_threads()
@@ -300,6 +309,7 @@ def run_benchmark(
             notes.append(f"{name} takes {len(other.arg_names)} argument(s), {spec.name} takes {len(spec.arg_names)}; not timed")
     env = environment(device, dtype, threads)
     label = spec.name
+    cells = len(shapes) * len(modes) * len(chosen)
     usable = []  # the shapes the custom Function runs at
     for shape in shapes:
         size = math.prod(shape)
@@ -336,7 +346,7 @@ def run_benchmark(
                 except (UserCodeError, RuntimeError) as exc:
                     row.error = _error_text(exc)
                 rows.append(row)
-                yield "row", row
+                yield Progress(len(rows), cells, row)
     if usable:  # explained at the largest size the custom Function ran at
         largest = max(usable, key=math.prod)
         with captured_output():
@@ -348,5 +358,5 @@ def run_benchmark(
             except (UserCodeError, RuntimeError):
                 continue
             whys.append(why)
-            yield "why", why
-    yield "report", BenchmarkReport(spec.name, rows, whys, env, notes)
+            yield Progress(len(rows), cells, why)
+    return BenchmarkReport(spec.name, rows, whys, env, notes)

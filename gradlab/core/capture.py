@@ -9,8 +9,12 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Iterator
+from typing import TypeVar
 
+from gradlab.model.progress import Work
 from gradlab.model.results import Captured
+
+T = TypeVar("T")
 
 #: Printed characters kept per run; the rest is counted, not stored.
 STDOUT_LIMIT = 64_000
@@ -72,3 +76,21 @@ def captured_output(limit: int = STDOUT_LIMIT) -> Iterator[Captured]:
             result.dropped_chars = stream.dropped
             if stream.dropped:
                 result.stdout += f"\n[gradlab: {stream.dropped:,} more characters of output dropped]\n"
+
+
+def quietly(work: Work[T]) -> Work[T]:
+    """``work`` with what user code prints and warns captured and dropped, step by step.
+
+    Each step runs inside :func:`captured_output`; the consumer, between
+    steps, does not, so its own output still reaches the terminal.
+    """
+    try:
+        while True:
+            try:
+                with captured_output():
+                    step = next(work)
+            except StopIteration as stop:
+                return stop.value
+            yield step
+    finally:
+        work.close()

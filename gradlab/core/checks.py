@@ -7,6 +7,7 @@ The verdicts are PyTorch's own: :func:`torch.autograd.gradcheck` and
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import re
@@ -18,12 +19,14 @@ import numpy as np
 import torch
 from torch.autograd import Function
 
-from gradlab.core.capture import captured_output
+from gradlab.core.background import Report, work_in_thread
+from gradlab.core.capture import captured_output, quietly
 from gradlab.core.differentiability import double_backward_blocker
 from gradlab.core.invoke import apply_function, first_tensor, make_inputs
 from gradlab.core.jacobians import compute_jacobians, differentiable_indices, eps_sweep, first_derivative_function, worst_error
 from gradlab.core.loading import FunctionSpec
 from gradlab.model.problems import problem_from_exception
+from gradlab.model.progress import Work
 from gradlab.model.results import Capabilities, CheckResult, EpsSweep, FunctionChecks
 
 _GRADCHECK_MODULE = sys.modules["torch.autograd.gradcheck"]
@@ -156,15 +159,25 @@ def capabilities(spec: FunctionSpec, double_backward: str) -> Capabilities:
 
 
 class _ProgressCounter:
-    """Counts gradcheck's slow-mode work: two forward calls per input element, one backward per output element."""
+    """Counts gradcheck's slow-mode work, in the forward and backward calls of ``fn``.
 
-    def __init__(self, fn: Callable, total: int, progress: Callable[[int, int], None] | None) -> None:
-        self.fn, self.total, self.progress, self.done = fn, max(total, 1), progress, 0
+    ``total`` is an estimate made before the first call: steps past it are
+    held at ``total - 1``, so only :meth:`finish` reports ``total``.  With
+    ``count_steps`` False (fast mode, whose calls the estimate does not
+    describe) only :meth:`finish` reports.
+    """
+
+    def __init__(self, fn: Callable, total: int, report: Report, count_steps: bool = True) -> None:
+        self.fn, self.total, self.report, self.count_steps, self.done = fn, max(total, 1), report, count_steps, 0
 
     def _step(self, *_args) -> None:
         self.done += 1
-        if self.progress is not None:
-            self.progress(min(self.done, self.total), self.total)
+        if self.count_steps:
+            self.report(min(self.done, self.total - 1), self.total)
+
+    def finish(self) -> None:
+        """Report the last step: ``total`` of ``total``."""
+        self.report(self.total, self.total)
 
     def __call__(self, *args):
         self._step()
@@ -173,6 +186,23 @@ class _ProgressCounter:
         if node is not None:
             node.register_prehook(self._step)
         return output
+
+
+def _slow_mode_calls(n_in: int, n_out: int, gradgradcheck: bool) -> int:
+    """Forward and backward calls slow-mode checks make, for ``n_in`` input and ``n_out`` output elements.
+
+    gradcheck's numerical Jacobian calls forward twice per input element; its
+    analytical one runs backward once per output element, twice over (the
+    reentrancy check).  gradgradcheck does the same to the first derivative,
+    each of whose calls is a forward and a backward, over inputs and
+    grad_outputs; its double backward, once per input element and twice over,
+    passes the Function's node again when backward reuses the output (as
+    Sigmoid's does).  PyTorch's few probe calls are not counted, and the last
+    term over-counts a backward that does not reuse the output.
+    """
+    first = 2 * n_in + 2 * n_out
+    second = 4 * (n_in + n_out) + 2 * n_in if gradgradcheck else 0
+    return first + second
 
 
 def run_checks(
@@ -189,20 +219,69 @@ def run_checks(
     forward_ad: bool = False,
     batched_grad: bool = False,
     undefined_grad: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-) -> FunctionChecks:
+) -> Work[FunctionChecks]:
     """Run PyTorch's checks on inputs drawn from the Function's domain.
 
     ``gradcheck`` always runs, with ``check_undefined_grad=undefined_grad``
     (PyTorch's default, True, so the verdict is the one a direct call gives);
     the others when asked: ``gradgradcheck``, forward-mode AD
     (``check_forward_ad``) and batched grad through vmap (``check_batched_grad``).
+    The checks run in a thread (see :func:`~gradlab.core.background.work_in_thread`):
+    the steps are counted inside gradcheck.
+
+    Yields
+    ------
+    Progress
+        Slow mode's forward and backward calls, of a total estimated from the
+        input and output sizes before the first; only the last step reaches
+        the total.  Fast mode yields that last step only, of a total of 1.
+
+    Returns
+    -------
+    FunctionChecks
 
     Raises
     ------
     UserCodeError
         When forward raises: the Function cannot be checked at all.
     """
+    check = functools.partial(
+        _check_function,
+        spec,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        dtype=dtype,
+        shape=shape,
+        seed=seed,
+        fast_mode=fast_mode,
+        nondet_tol=nondet_tol,
+        gradgradcheck=gradgradcheck,
+        forward_ad=forward_ad,
+        batched_grad=batched_grad,
+        undefined_grad=undefined_grad,
+    )
+    return (yield from work_in_thread(check, name="gradlab-checks"))
+
+
+def _check_function(
+    spec: FunctionSpec,
+    report: Report,
+    *,
+    eps: float,
+    atol: float,
+    rtol: float,
+    dtype: torch.dtype,
+    shape: tuple[int, ...],
+    seed: int,
+    fast_mode: bool,
+    nondet_tol: float,
+    gradgradcheck: bool,
+    forward_ad: bool,
+    batched_grad: bool,
+    undefined_grad: bool,
+) -> FunctionChecks:
+    """:func:`run_checks`'s work, reporting its steps to ``report(done, total)``."""
     fn = apply_function(spec)
     options = dict(eps=eps, atol=atol, rtol=rtol, nondet_tol=nondet_tol, fast_mode=fast_mode)
     with captured_output() as captured:
@@ -213,13 +292,8 @@ def run_checks(
         if nonfinite:
             captured.warnings.append(nonfinite)
         names = _names(spec, inputs)
-        # Slow mode's work, in forward and backward calls: gradcheck's numerical Jacobian calls forward twice per
-        # input element and its analytical one backward once per output element; gradgradcheck about twice that
-        # again over inputs and grad_outputs.
-        n_in = sum(inputs[i].numel() for i in differentiable_indices(inputs))
-        n_out = sum(o.numel() for o in _outputs(probe))
-        work = 2 * n_in + n_out + (4 * (n_in + n_out) if gradgradcheck else 0)
-        counted = _ProgressCounter(fn, work, None if fast_mode else progress)
+        work = _slow_mode_calls(sum(inputs[i].numel() for i in differentiable_indices(inputs)), sum(o.numel() for o in _outputs(probe)), gradgradcheck)
+        counted = _ProgressCounter(fn, 1 if fast_mode else work, report, count_steps=not fast_mode)
         jacobians = _best_effort(lambda: compute_jacobians(fn, inputs, eps, names))
         first = _run(
             "gradcheck",
@@ -260,6 +334,7 @@ def run_checks(
                 if caps.vmap
                 else CheckResult("batched grad (vmap)", None, "not supported: the Function has no vmap rule", hint="set generate_vmap_rule = True (with setup_context) or define a vmap staticmethod")
             )
+    counted.finish()
     return FunctionChecks(
         spec.name,
         first,
@@ -297,10 +372,12 @@ def sweep_eps(
     eps_values: Sequence[float] | None = None,
     shape: tuple[int, ...] = (3, 4),
     seed: int = 0,
-    progress: Callable[[int, int], None] | None = None,
-) -> EpsSweep:
-    """gradcheck's numerical Jacobian error against eps, in float64 and float32 (default eps 1e-12 … 1e-1)."""
+) -> Work[EpsSweep]:
+    """gradcheck's numerical Jacobian error against eps, in float64 and float32 (default eps 1e-12 … 1e-1).
+
+    Yields one :class:`Progress` per (dtype, eps) step (see
+    :func:`~gradlab.core.jacobians.eps_sweep`) and returns the :class:`EpsSweep`.
+    """
     eps_values = np.logspace(-12, -1, 45) if eps_values is None else eps_values
     fn = apply_function(spec)
-    with captured_output():
-        return eps_sweep(spec.name, lambda dtype: (fn, make_inputs(spec, shape, dtype, "cpu", seed)), eps_values, progress=progress)
+    return (yield from quietly(eps_sweep(spec.name, lambda dtype: (fn, make_inputs(spec, shape, dtype, "cpu", seed)), eps_values)))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from gradlab.model.progress import Progress, Work
 from gradlab.model.results import EpsSweep, Jacobians
 
 #: Jacobians with more entries than this are not materialised.
@@ -121,8 +122,7 @@ def eps_sweep(
     make: Callable[[torch.dtype], tuple[Callable, tuple]],
     eps_values: Sequence[float],
     dtypes: Sequence[torch.dtype] = (torch.float64, torch.float32),
-    progress: Callable[[int, int], None] | None = None,
-) -> EpsSweep:
+) -> Work[EpsSweep]:
     """Largest numerical-vs-analytical Jacobian error for each eps, for each dtype.
 
     Parameters
@@ -133,6 +133,16 @@ def eps_sweep(
         ``make(dtype) -> (fn, inputs)``: the function and its inputs in that dtype.
     eps_values : sequence of float
         The steps to try, usually log-spaced.
+
+    Yields
+    ------
+    Progress
+        One per (dtype, eps) step, of ``len(eps_values) * len(dtypes)``; a dtype
+        whose Jacobian cannot be computed counts all its steps at once.
+
+    Returns
+    -------
+    EpsSweep
     """
     eps = np.asarray(sorted(eps_values), dtype=float)
     errors, best, cube_roots = {}, {}, {}
@@ -142,15 +152,17 @@ def eps_sweep(
         reference = compute_jacobians(fn, inputs, float(eps[len(eps) // 2]), [f"arg{i}" for i in range(len(inputs))])
         name = str(dtype).replace("torch.", "")
         row = np.full(len(eps), np.nan)
-        if reference is not None:
+        if reference is None:
+            done += len(eps)
+            yield Progress(done, total)
+        else:
             analytical = reference.analytical
             for k, step in enumerate(eps):
                 numerical = _GRADCHECK_MODULE._get_numerical_jacobian(fn, inputs, eps=float(step))
                 stacked = torch.cat([torch.cat([j.reshape(j.shape[0], -1) for j in per_output], dim=1) for per_output in numerical])
                 row[k] = float(np.nanmax(np.abs(stacked.detach().cpu().double().numpy() - analytical)))
                 done += 1
-                if progress:
-                    progress(done, total)
+                yield Progress(done, total)
         errors[name] = row
         finite = np.where(np.isfinite(row), row, np.inf)
         best[name] = float(eps[int(np.argmin(finite))]) if np.isfinite(finite).any() else float("nan")

@@ -109,11 +109,12 @@ class Engine:
         self._ids = itertools.count(1)
         self._cancel = threading.Event()
         self._lock = threading.Lock()
+        self.closing = False  # set (from any thread) before close(): a stopped request then restarts nothing
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> None:
-        """Start the process without waiting for it to import torch."""
-        if self._process is not None and self._process.is_alive():
+        """Start the process without waiting for it to import torch (never once :attr:`closing` is set)."""
+        if self.closing or (self._process is not None and self._process.is_alive()):
             return
         from gradlab.engine.worker import serve
 
@@ -227,6 +228,8 @@ class Engine:
         timeout = self.timeout if timeout is None else timeout
         cancelled = self._cancel if cancel is None else cancel
         with self._lock:
+            if self.closing:
+                raise EngineError(Problem("cancelled", "the engine is closing"))
             if cancel is None:
                 self._cancel.clear()  # a Stop pressed while nothing ran is not for this request
             if cancelled.is_set():
@@ -269,8 +272,7 @@ class Engine:
         trace = self._kill()
         location = user_location(trace, filename)
         where = f"{location}: " if location else (f"{filename}: " if filename else "")
-        self.start()
-        self._on_state("restarted")
+        self._restart_unless_closing()
         return Problem(
             "crash",
             f"{where}the engine process died ({_signal_name(exitcode)}) while {request.describe()}; it has been restarted",
@@ -286,10 +288,14 @@ class Engine:
         trace = self._kill()
         location = user_location(trace, filename)
         where = f"{location}: " if location else (f"{filename}: " if filename else "")
-        self.start()
-        self._on_state("restarted")
+        self._restart_unless_closing()
         hint = "look for a loop that never ends at that line" if kind == "timeout" and location else ""
         return Problem(kind, f"{where}{request.describe()} {what}; the engine was restarted", location=location, detail=_relevant_trace(trace), hint=hint)
+
+    def _restart_unless_closing(self) -> None:
+        if not self.closing:
+            self.start()
+            self._on_state("restarted")
 
     def __enter__(self) -> Engine:
         self.start()

@@ -5,16 +5,18 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Callable
 
 import torch
 
-from gradlab.core.benchmark import AUTOGRAD_OF_FORWARD, CUSTOM, run_benchmark
+from gradlab.core.benchmark import run_benchmark
 from gradlab.core.calls import call_styles
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
 from gradlab.core.loading import load_function_file
-from gradlab.model.other_functions import other_label, same_signature
+from gradlab.model.other_functions import other_label
 from gradlab.model.problems import UserCodeError
+from gradlab.model.progress import Progress, finish
 from gradlab.model.requests import (
     BenchRequest,
     CallsRequest,
@@ -62,31 +64,21 @@ def _bench(request, progress):
     spec = main.function(request.function)
     others, notes = _other_specs(request, main, spec)
     options = request.options
-    names = options.implementations
-    comparable = [label for label, other in others.items() if same_signature(spec, other)]
-    known = [CUSTOM, AUTOGRAD_OF_FORWARD, *spec.options.compare, *comparable]
-    count = len([n for n in known if names is None or n in names])  # what will be timed: the progress total
-    total = options.cell_count(count) + count
-    done = 0
-    for kind, item in run_benchmark(
+    work = run_benchmark(
         spec,
         sizes=options.sizes,
         modes=options.modes,
-        names=names,
+        names=options.implementations,
         dtype=getattr(torch, options.dtype),
         device=options.device,
         threads=options.threads,
         min_run_time=options.min_run_time,
         seed=options.seed,
         others=others,
-    ):
-        if kind == "report":
-            item.notes[:0] = notes
-            return item
-        done += 1
-        if progress is not None:
-            progress(min(done, total), total, item)
-    raise RuntimeError("the benchmark ended without a report")
+    )
+    report = finish(work, progress)
+    report.notes[:0] = notes
+    return report
 
 
 def engine_info() -> EngineInfo:
@@ -95,10 +87,11 @@ def engine_info() -> EngineInfo:
     return EngineInfo(str(torch.__version__), sys.version.split()[0], torch.get_num_threads(), devices)  # str: TorchVersion would import torch on unpickling
 
 
-def handle(request, progress=None):
+def handle(request, progress: Callable[[Progress], None] | None = None):
     """Answer one request with a result dataclass; user errors raise UserCodeError.
 
-    ``progress(done, total)`` is called by long requests (checks, eps sweeps).
+    Long requests (checks, eps sweeps, benchmarks) hand each :class:`Progress`
+    of their core call to ``progress``, as the core counts it.
     """
     if isinstance(request, LoadRequest):
         return _load(request.source).info()
@@ -116,15 +109,14 @@ def handle(request, progress=None):
     if isinstance(request, CheckRequest):
         loaded = _load(request.source)
         options = request.options
-        checks = run_checks(
+        work = run_checks(
             loaded.function(request.function),
             **{**dataclasses.asdict(options), "dtype": getattr(torch, options.dtype), "shape": tuple(options.shape)},
-            progress=progress,
         )
-        return _with_load_warnings(loaded, checks)
+        return _with_load_warnings(loaded, finish(work, progress))
     if isinstance(request, EpsSweepRequest):
         options = request.options
-        return sweep_eps(_function(request), options.eps, shape=tuple(options.shape), seed=options.seed, progress=progress)
+        return finish(sweep_eps(_function(request), options.eps, shape=tuple(options.shape), seed=options.seed), progress)
     if isinstance(request, BenchRequest):
         return _bench(request, progress)
     if isinstance(request, CallsRequest):

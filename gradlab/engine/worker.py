@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
 
 from gradlab.model.progress import Progress
 
@@ -20,18 +21,23 @@ from gradlab.model.progress import Progress
 PROGRESS_INTERVAL = 0.1
 
 
-def _progress_sender(conn, request_id: int):
-    """A ``progress(done, total, item=None)`` callback: at most one message per interval, the last, and every item."""
+def _progress_sender(conn, request_id: int) -> Callable[[Progress], None]:
+    """An ``on_progress(step)`` callback that sends steps to the client.
+
+    Every step that carries an item is sent, and the one that reaches the
+    total; others at most once per :data:`PROGRESS_INTERVAL`.
+    """
     last = {"time": 0.0, "done": -1}
 
-    def progress(done: int, total: int, item=None) -> None:
+    def send(step: Progress) -> None:
         now = time.monotonic()
-        finished = done >= total and last["done"] < total
-        if item is not None or (now - last["time"] >= PROGRESS_INTERVAL and done != last["done"]) or finished:
-            last["time"], last["done"] = now, done
-            conn.send((request_id, "progress", Progress(done, total, item)))
+        finished = step.done >= step.total and last["done"] < step.total
+        due = now - last["time"] >= PROGRESS_INTERVAL and step.done != last["done"]
+        if step.item is not None or due or finished:
+            last["time"], last["done"] = now, step.done
+            conn.send((request_id, "progress", step))
 
-    return progress
+    return send
 
 
 #: Environment variable: the engine's memory limit in MB (0 switches it off).

@@ -319,9 +319,18 @@ class BenchmarkPanel(QWidget):
                     self._curves[(key, name)] = curve
                 finite = np.isfinite(ys)
                 curve.setData(sizes[finite], ys[finite])
-        for (_key, name), curve in self._curves.items():
-            if name not in names:
-                curve.setData([], [])
+        for key, name in [k for k in self._curves if k[1] not in names]:
+            # removed, not emptied: an emptied curve would keep its legend entry (another file's compare, say)
+            (self.time_plot if key == "time" else self.speedup_plot).removeItem(self._curves.pop((key, name)))
+
+    def clear(self, text: str = " ") -> None:
+        """Forget the shown rows, report and explanations: they belonged to another file."""
+        self.rows, self.why, self.report = [], [], None
+        self._redraw()
+        self._show_why()
+        self.set_running(False, text)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
 
     def curve_data(self, name: str, plot: str = "time") -> tuple[np.ndarray, np.ndarray] | None:
         """(sizes, values) plotted for implementation ``name``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from gradlab.model.results import CurveSet
 from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
@@ -72,10 +72,14 @@ class PlotPanel(QWidget):
         self.notes.hide()
         self._pointer = None  # (plot, scene position) of the last mouse move over a plot
         self.readout = named(QLabel(" "), "crosshairReadout")
+        self.stamp = named(QLabel(" "), "plotStamp")  # whose curves these are: file, Function, revision
+        self.stamp.setStyleSheet("color: #555")
+        self.stamp.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long name never widens the panel
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
+        layout.addWidget(self.stamp)
         overlays = QHBoxLayout()
         overlays.addWidget(QLabel("overlays:"))
         overlays.addLayout(self._overlay_row)
@@ -185,6 +189,27 @@ class PlotPanel(QWidget):
         self._apply_overlay_visibility()
         if self._pointer is not None:
             self._on_mouse_moved(*self._pointer)  # the readout and tangent follow the new curves, not the old
+
+    def clear(self, message: str = "") -> None:
+        """Show no curves (they belonged to another file), with ``message`` where f would be."""
+        self._curves = None
+        for item in self._items.values():
+            item.setData([], [])
+        for box in self._overlay_boxes.values():
+            box.setVisible(False)
+        self._worst_marker.setData([], [])
+        self._worst_text = ""
+        self._tangent.setData([], [])
+        self.residual_plot.setTitle(RESIDUAL_TITLE)
+        self.notes.hide()
+        self.readout.setText(" ")
+        for name in self.plots:
+            self._show_unsupported(name, message if name == "plotF" else "")
+        self.stamp.setText(message or " ")
+
+    def curves(self) -> CurveSet | None:
+        """The curves on screen, or None."""
+        return self._curves
 
     def curve_data(self, plot_name: str, label: str = HAND) -> tuple[np.ndarray, np.ndarray] | None:
         """The (x, y) a plot shows for ``label``, or None when that curve is empty or hidden."""

@@ -87,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser, options: type, parsers: dict 
             parser.add_argument(flag, dest=item.name, action=action, default=default, help=meta["help"])
             continue
         shown = default[0] if meta.get("single") else default
-        kind = parsers.get(meta.get("parse")) or meta.get("type") or (type(default) if default is not None else str)
+        kind = parsers.get(meta.get("parse")) or meta.get("type") or (type(shown) if shown is not None else str)
         help_text = f"{meta['help']} (default {_text(shown)})" if shown is not None else meta["help"]
         parser.add_argument(flag, dest=item.name, type=kind, default=shown, choices=meta.get("choices"), help=help_text)
 

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -145,6 +146,15 @@ def test_bench_json_has_the_documented_rows_and_environment(tmp_path):
         assert row["median_s"] > 0 and row["mode"] == "both" and row["device"] == "cpu"
     assert sorted({(r["size"], tuple(r.get("shape", ()))) for r in report["rows"]}) == [(100, ()), (1000, (10, 100))]
     assert "[1/" in result.stderr and "@ 10\u00d7100" in result.stderr, "rows are reported as they are measured"
+
+
+def test_bench_counts_its_cells_and_the_count_ends_at_the_number_of_cells():
+    result = gradlab("bench", builtin("sigmoid.py"), "--sizes", "100,1000", "--min-run-time", "0.01", "--json")
+    assert result.returncode == 0, result.stderr
+    cells = len(json.loads(result.stdout)["rows"])
+    assert cells == 2 * 3, "2 sizes × 3 implementations"
+    counted = re.findall(r"^\[(\d+)/(\d+)\] .+ @ [\d,]+: [\d.e+-]+ \u00b5s$", result.stderr, re.MULTILINE)
+    assert [(int(i), int(n)) for i, n in counted] == [(i, cells) for i in range(1, cells + 1)], result.stderr
 
 
 def test_bench_text_is_a_compare_table_with_the_why():

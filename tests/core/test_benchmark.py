@@ -9,29 +9,50 @@ from gradlab.model.bench_table import compare_tables
 from gradlab.core.benchmark import AUTOGRAD_OF_FORWARD, CUSTOM, run_benchmark
 from gradlab.core.loading import load_function_file
 from gradlab.model.problems import UserCodeError
-from gradlab.model.results import BenchmarkReport
+from gradlab.model.progress import finish
+from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy
 from tests.helpers import builtin, data
 
 FAST = {"min_run_time": 0.02}
 
 
 def bench(path, **kwargs):
+    """The benchmark's progress steps, and its report."""
     spec = load_function_file(path).functions[0]
-    events = list(run_benchmark(spec, **{**FAST, **kwargs}))
-    kind, report = events[-1]
-    assert kind == "report"
-    return events, report
+    steps = []
+    report = finish(run_benchmark(spec, **{**FAST, **kwargs}), steps.append)
+    return steps, report
 
 
 def test_each_implementation_is_timed_per_size_and_rows_stream_before_the_report():
-    events, report = bench(builtin("sigmoid.py"), sizes=(100, 1000), modes=("both", "forward"))
-    rows = [item for kind, item in events if kind == "row"]
+    steps, report = bench(builtin("sigmoid.py"), sizes=(100, 1000), modes=("both", "forward"))
+    rows = [step.item for step in steps if isinstance(step.item, BenchmarkRow)]
     assert rows == report.rows and len(rows) == 2 * 2 * 3
     assert {r.implementation for r in rows} == {CUSTOM, AUTOGRAD_OF_FORWARD, "torch.sigmoid"}
     for row in rows:
         assert row.error == "" and row.median_s > 0 and row.iqr_s >= 0 and row.runs >= 1
         assert row.device == "cpu" and row.dtype == "float32"
     assert report.environment["torch"] == torch.__version__ and report.environment["threads"] >= 1
+
+
+def test_progress_counts_cells_to_a_total_fixed_up_front_and_ends_exactly_there():
+    steps, report = bench(builtin("sigmoid.py"), sizes=(100, 1000, (10, 10)), min_run_time=0.01)
+    cells = [step for step in steps if isinstance(step.item, BenchmarkRow)]
+    assert {step.total for step in steps} == {len(report.rows)} == {3 * 3}, "3 sizes × 3 implementations, explanations not counted"
+    assert [step.done for step in cells] == list(range(1, 10))
+    explained = [step for step in steps if isinstance(step.item, BenchmarkWhy)]
+    assert len(explained) == 3 and all(step.done == step.total for step in explained)
+    assert steps[-1].done == steps[-1].total
+
+
+def test_the_total_counts_only_the_implementations_chosen_and_able_to_run():
+    loaded = load_function_file(data("sigmoid_versions.py"))
+    spec, other, scale = loaded.functions
+    steps = []
+    others = {"SigmoidSavesInput.apply": other, "Scale.apply": scale}  # Scale takes two arguments: never timed
+    report = finish(run_benchmark(spec, sizes=(100, 1000), names=(CUSTOM, "SigmoidSavesInput.apply", "Scale.apply"), min_run_time=0.01, others=others), steps.append)
+    assert len(report.rows) == 2 * 2 and {step.total for step in steps} == {4}
+    assert max(step.done for step in steps) == 4
 
 
 def test_the_why_explains_the_tutorials_ranking():
@@ -104,10 +125,7 @@ def test_cuda_cells_are_timed_and_peak_memory_is_measured():
 def test_other_functions_with_the_same_arguments_are_timed_on_the_same_inputs():
     loaded = load_function_file(data("sigmoid_versions.py"))
     spec, other, scale = loaded.functions
-    events = list(
-        run_benchmark(spec, sizes=(1000,), min_run_time=0.02, others={"SigmoidSavesInput.apply": other, "Scale.apply": scale})
-    )
-    report = events[-1][1]
+    report = finish(run_benchmark(spec, sizes=(1000,), min_run_time=0.02, others={"SigmoidSavesInput.apply": other, "Scale.apply": scale}))
     timed = {r.implementation: r for r in report.rows}
     assert timed["SigmoidSavesInput.apply"].error == "" and timed["SigmoidSavesInput.apply"].median_s > 0
     assert "Scale.apply" not in timed

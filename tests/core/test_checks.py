@@ -11,11 +11,12 @@ from gradlab.core.checks import run_checks
 from gradlab.core.invoke import apply_function, make_inputs
 from gradlab.core.loading import load_function_file
 from gradlab.model.problems import UserCodeError
+from gradlab.model.progress import Progress, finish
 from tests.helpers import BUILTIN_FILES, builtin, data
 
 
-def checks_of(path, **kwargs):
-    return run_checks(load_function_file(path).functions[0], **kwargs)
+def checks_of(path, on_progress=None, **kwargs):
+    return finish(run_checks(load_function_file(path).functions[0], **kwargs), on_progress)
 
 
 @pytest.mark.parametrize("eps", [1e-3, 1e-6])
@@ -39,7 +40,7 @@ def _direct_verdict(check, fn, inputs, **kwargs):
 @pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda p: p.stem)
 def test_verdicts_agree_with_calling_pytorch_directly(path):
     spec = load_function_file(str(path)).functions[0]
-    report = run_checks(spec)
+    report = finish(run_checks(spec))
     inputs = make_inputs(spec)
     fn = apply_function(spec)
     assert report.gradcheck.passed == _direct_verdict(torch.autograd.gradcheck, fn, inputs)
@@ -159,22 +160,38 @@ def test_jacobians_come_back_labelled_and_match_pytorchs():
     assert report.gradcheck.max_abs_error == abs(jac.difference).max()
 
 
-def test_progress_is_reported_in_slow_mode_only():
+def test_slow_mode_counts_its_calls_to_one_total_fixed_up_front_and_reaches_it_last():
     seen = []
-    checks_of(builtin("sigmoid.py"), shape=(10, 10), gradgradcheck=False, progress=lambda d, n: seen.append((d, n)))
-    assert seen and seen[-1][0] == seen[-1][1] and seen[-1][1] >= 200
+    checks_of(builtin("sigmoid.py"), seen.append, shape=(10, 10), gradgradcheck=False)
+    (total,) = {step.total for step in seen}
+    assert total >= 300, "two forward calls per input element, backward twice per output element"
+    done = [step.done for step in seen]
+    assert done == sorted(done) and done[-1] == total
+    assert done.count(total) == 1, "only the last step reaches the total"
+    assert len(seen) > total / 2, "steps are counted, not estimated at the end"
     fast = []
-    checks_of(builtin("sigmoid.py"), shape=(10, 10), fast_mode=True, progress=lambda d, n: fast.append(d))
-    assert fast == []
+    checks_of(builtin("sigmoid.py"), fast.append, shape=(10, 10), fast_mode=True)
+    assert fast == [Progress(1, 1)], "fast mode's calls are not the estimate's: it only finishes"
+
+
+def test_closing_the_checks_early_stops_their_thread():
+    import threading
+
+    work = run_checks(load_function_file(builtin("sigmoid.py")).functions[0], shape=(20, 20))
+    next(work)
+    work.close()
+    assert not any(t.name == "gradlab-checks" for t in threading.enumerate())
 
 
 def test_eps_sweep_finds_a_v_with_its_bottom_near_the_cube_root_of_machine_epsilon():
     from gradlab.core.checks import sweep_eps
 
-    sweep = sweep_eps(load_function_file(builtin("sigmoid.py")).functions[0])
+    seen = []
+    sweep = finish(sweep_eps(load_function_file(builtin("sigmoid.py")).functions[0]), seen.append)
     assert 1e-7 <= sweep.best["float64"] <= 1e-4
     assert sweep.cube_root_machine_eps["float64"] == pytest.approx(6.06e-6, rel=1e-2)
     assert sweep.errors["float64"].min() < 1e-9
+    assert [step.done for step in seen] == list(range(1, 91)) and {step.total for step in seen} == {90}, "45 eps × 2 dtypes"
 
 
 def test_undefined_output_grads_are_checked_by_default_as_torch_does():
@@ -190,11 +207,11 @@ def test_undefined_output_grads_are_checked_by_default_as_torch_does():
 
 def test_a_failure_inside_gradcheck_itself_is_not_blamed_on_backward():
     # gradcheck's slow mode cannot handle an integer first output (PyTorch raises IndexError internally)
-    report = run_checks(load_function_file(data("odd_signatures.py")).function("SortWithIndices"), gradgradcheck=False)
+    report = finish(run_checks(load_function_file(data("odd_signatures.py")).function("SortWithIndices"), gradgradcheck=False))
     assert report.gradcheck.passed is False
     assert "inside PyTorch" in report.gradcheck.message and "backward raised" not in report.gradcheck.message
 
 
 def test_a_varargs_forward_is_checked_with_one_argument():
-    report = run_checks(load_function_file(data("odd_signatures.py")).function("SumOfSquares"))
+    report = finish(run_checks(load_function_file(data("odd_signatures.py")).function("SumOfSquares")))
     assert report.gradcheck.passed and report.gradgradcheck.passed

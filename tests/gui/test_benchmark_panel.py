@@ -109,10 +109,10 @@ def test_cancel_stops_a_sweep_within_a_second(window, qtbot):
     panel.run_button.click()
     qtbot.waitUntil(lambda: len(panel.rows) >= 1, timeout=BENCH_MS)
     started = time.monotonic()
-    with qtbot.waitSignal(window.bench_bridge.failed, timeout=5000) as failed:
+    with qtbot.waitSignal(window.session.job_finished, timeout=5000, check_params_cb=lambda job: job.channel == "bench") as failed:
         panel.cancel_button.click()
     assert time.monotonic() - started < 1.0
-    assert failed.args[2].kind == "cancelled"
+    assert failed.args[0].state == "cancelled" and failed.args[0].answer.kind == "cancelled"
     assert panel.run_button.isEnabled() and "cancelled" in panel.status.text()
 
 
@@ -161,12 +161,12 @@ def test_an_unreadable_report_says_so(window, tmp_path):
 
 
 def test_closing_the_window_stops_both_engines(make_window, qtbot):
-    window = make_window(request_timeout=5.0)
+    window = make_window(own_session=True)
     panel = show_panel(window)
     panel.sizes.setText("100, 1000000, 10000000")
     panel.run_button.click()
-    qtbot.waitUntil(lambda: window.bench_bridge is not None and window.bench_bridge.engine.pid is not None, timeout=PLOT_MS)
-    pids = [window.bridge.engine.pid, window.bench_bridge.engine.pid]
+    qtbot.waitUntil(lambda: window.session.engine("benchmark") is not None and window.session.engine("benchmark").pid is not None, timeout=PLOT_MS)
+    pids = [window.session.engine("interactive").pid, window.session.engine("benchmark").pid]
     window.close()
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()

@@ -7,12 +7,14 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QWidget
 
+from gradlab.model.requests import CheckRequest, EpsSweepRequest
 from tests.gui.conftest import PLOT_MS
 from tests.helpers import builtin, data
 
 
-def is_channel(name):
-    return lambda channel, ticket, result: channel == name
+def is_request(kind):
+    """A session's finished job answering a request of ``kind``."""
+    return lambda job: isinstance(job.request, kind)
 
 
 def open_and_show_panel(window, qtbot, path):
@@ -24,7 +26,7 @@ def open_and_show_panel(window, qtbot, path):
 
 def run_checks(window, qtbot, timeout=PLOT_MS):
     panel = window.gradcheck
-    with qtbot.waitSignal(window.bridge.result_ready, timeout=timeout, check_params_cb=is_channel("check")):
+    with qtbot.waitSignal(window.session.job_finished, timeout=timeout, check_params_cb=is_request(CheckRequest)):
         qtbot.mouseClick(window.findChild(QWidget, "runGradcheck"), Qt.MouseButton.LeftButton)
     return panel
 
@@ -89,7 +91,7 @@ def test_once_differentiable_shows_double_backward_not_supported_with_the_reason
 def test_the_eps_sweep_finds_the_bottom_of_the_v_and_one_click_uses_it(window, qtbot):
     panel = open_and_show_panel(window, qtbot, builtin("sigmoid.py"))
     panel.views.setCurrentIndex(1)
-    with qtbot.waitSignal(window.bridge.result_ready, timeout=PLOT_MS, check_params_cb=is_channel("sweep")):
+    with qtbot.waitSignal(window.session.job_finished, timeout=PLOT_MS, check_params_cb=is_request(EpsSweepRequest)):
         qtbot.mouseClick(window.findChild(QWidget, "runEpsSweep"), Qt.MouseButton.LeftButton)
     sweep = panel.sweep
     assert set(sweep.errors) == {"float64", "float32"}

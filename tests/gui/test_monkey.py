@@ -46,7 +46,7 @@ def test_500_random_edits_lose_nothing_and_keep_memory_flat(window, qtbot):
         qtbot.waitUntil(lambda: len(answers) > before, timeout=PLOT_MS)
 
     run_and_wait()
-    engine_before, gui_before = rss_mb(window.bridge.engine.pid), rss_mb()
+    engine_before, gui_before = rss_mb(window.session.engine().pid), rss_mb()
     for step in range(500):
         action = rng.choices(["type", "paste", "undo", "redo", "move"], weights=[45, 15, 15, 10, 15])[0]
         if action == "move":
@@ -71,9 +71,9 @@ def test_500_random_edits_lose_nothing_and_keep_memory_flat(window, qtbot):
         if step % 50 == 49:
             run_and_wait()
     run_and_wait()
-    assert window.isVisible() and window.bridge.engine.is_alive()
+    assert window.isVisible() and window.session.engine().is_alive()
     assert window.editor.toPlainText() == oracle.toPlainText()
-    engine_growth = rss_mb(window.bridge.engine.pid) - engine_before
+    engine_growth = rss_mb(window.session.engine().pid) - engine_before
     gui_growth = rss_mb() - gui_before
     print(f"engine {engine_before:.0f} MB -> +{engine_growth:.1f} MB, GUI {gui_before:.0f} MB -> +{gui_growth:.1f} MB, answers {len(answers)}")
     assert engine_growth < 50, f"engine grew {engine_growth:.0f} MB"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gradlab.gui.autosave import AutosavedBuffer, AutosaveStore
 from gradlab.gui.error_report import ErrorReporter
+from gradlab.gui.file_actions import FileActions
 from gradlab.gui.main_window import MainWindow
 from tests.gui.conftest import ASK_UNSAVED, PLOT_MS
 from tests.helpers import builtin
@@ -93,7 +94,7 @@ def answer_modal(button, seen):
 
 @pytest.fixture
 def real_prompt(monkeypatch):
-    monkeypatch.setattr(MainWindow, "ask_unsaved", ASK_UNSAVED)
+    monkeypatch.setattr(FileActions, "ask_unsaved", ASK_UNSAVED)
 
 
 def test_closing_with_unsaved_changes_asks_and_cancel_keeps_everything(window, qtbot, tmp_path, real_prompt):
@@ -125,7 +126,7 @@ def test_saves_are_atomic_and_a_failed_save_leaves_the_file_whole(window, qtbot,
     path.chmod(0o640)
     open_user_file(window, qtbot, path)
     type_at_end(window, qtbot, "# saved\n")
-    assert window.save()
+    assert window.files.save()
     assert path.read_text(encoding="utf-8").endswith("# saved\n")
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.py"], "no temporary file is left behind"
@@ -135,7 +136,7 @@ def test_saves_are_atomic_and_a_failed_save_leaves_the_file_whole(window, qtbot,
 
     monkeypatch.setattr(os, "replace", broken_replace)
     type_at_end(window, qtbot, "# not saved\n")
-    assert window.save() is False
+    assert window.files.save() is False
     assert "could not save" in window.problems.text()
     assert path.read_text(encoding="utf-8").endswith("# saved\n"), "the old file is intact"
     assert window.editor.toPlainText().endswith("# not saved\n") and window.isWindowModified()
@@ -179,10 +180,10 @@ def test_autosave_after_a_kill_is_offered_back_with_a_diff_and_nothing_runs(qtbo
     pending = AutosaveStore().pending()
     assert [p.path for p in pending] == [str(path)]
     window = make_window(request_timeout=5.0, open_default=False)
-    qtbot.waitUntil(lambda: getattr(window, "restore_dialog", None) is not None and window.restore_dialog.isVisible(), timeout=5000)
-    dialog = window.restore_dialog
+    qtbot.waitUntil(lambda: window.files.restore_dialog is not None and window.files.restore_dialog.isVisible(), timeout=5000)
+    dialog = window.files.restore_dialog
     assert "+# typed before the crash" in dialog.detailedText()
-    with qtbot.assertNotEmitted(window.bridge.result_ready, wait=300):
+    with qtbot.assertNotEmitted(window.session.job_finished, wait=300):
         dialog.findChild(QWidget, "restoreButton").click()
     assert window.path == str(path)
     assert window.editor.toPlainText() == SQUARE + "# typed before the crash\n"
@@ -200,7 +201,7 @@ def marker_file(tmp_path, name="side_effect.py"):
 def test_a_restore_while_the_previous_file_still_loads_does_not_run_the_restored_text(window, qtbot, tmp_path):
     path, marker = marker_file(tmp_path)
     window.run_now()  # the example's load is on its way back...
-    window.restore_buffer(AutosavedBuffer(str(path), path.read_text(encoding="utf-8") + "# edited\n", time.time(), tmp_path / "record.json"))
+    window.files.restore_buffer(AutosavedBuffer(str(path), path.read_text(encoding="utf-8") + "# edited\n", time.time(), tmp_path / "record.json"))
     qtbot.wait(2000)  # ...and arrives after the restore: it must not ask for curves of the restored text
     assert not marker.exists(), "the restored text ran without F5"
     assert "restored unsaved text" in window.problems.text()
@@ -211,7 +212,7 @@ def test_a_restore_while_the_previous_file_still_loads_does_not_run_the_restored
 
 def test_editing_restored_text_does_not_run_it_until_f5(window, qtbot, tmp_path):
     path, marker = marker_file(tmp_path)
-    window.restore_buffer(AutosavedBuffer(str(path), path.read_text(encoding="utf-8"), time.time(), tmp_path / "record.json"))
+    window.files.restore_buffer(AutosavedBuffer(str(path), path.read_text(encoding="utf-8"), time.time(), tmp_path / "record.json"))
     type_at_end(window, qtbot, "# more\n")
     qtbot.wait(1500)
     assert not marker.exists() and "press F5" in window.problems.text()
@@ -233,13 +234,13 @@ def test_reopening_the_current_file_with_unsaved_edits_asks_first(window, qtbot,
 
 
 def test_a_new_untitled_buffer_never_takes_the_name_of_unsaved_text_left_behind(window, qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr("gradlab.gui.main_window._untitled", itertools.count(1))
+    monkeypatch.setattr("gradlab.gui.document._untitled", itertools.count(1))
     left = os.path.join(tempfile.gettempdir(), "untitled-1.py")
     AutosaveStore().save(left, "# from another session\n")
     with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
-        window.new_file()
+        window.files.new_file()
     assert window.path == os.path.join(tempfile.gettempdir(), "untitled-2.py")
-    window.autosave_now()
+    window.document.autosave_now()
     assert {b.path: b.text for b in AutosaveStore().pending()}[left] == "# from another session\n"
 
 
@@ -263,7 +264,7 @@ def test_our_own_save_does_not_look_like_an_outside_change(window, qtbot, tmp_pa
     path = user_file(tmp_path)
     open_user_file(window, qtbot, path)
     type_at_end(window, qtbot, "# mine\n")
-    assert window.save()
+    assert window.files.save()
     qtbot.wait(500)
     assert not window.findChild(QWidget, "diskChangedBar").isVisible()
 
@@ -360,16 +361,14 @@ def test_exceptions_in_threads_reach_the_dialog_and_debug_mode_keeps_pythons_hoo
     assert ErrorReporter(window).install() is False and sys.excepthook is hook
 
 
-def test_listing_recent_files_and_restoring_never_run_a_file(window, qtbot, tmp_path):
+def test_listing_recent_files_and_restoring_never_run_a_file(window, make_window, qtbot, tmp_path):
     path, marker = marker_file(tmp_path)
     window.picker.add_open_file(str(path))
     window.picker.set_recent([str(path)])
     AutosaveStore().save(str(path), path.read_text(encoding="utf-8"))
     window.settings.setValue("last_file", str(path))
     assert any("side_effect.py" in window.picker.open_files.child(i).text(0) for i in range(window.picker.open_files.childCount()))
-    second = MainWindow(request_timeout=5.0)
-    qtbot.addWidget(second, before_close_func=lambda w: w.editor.document().setModified(False))
-    second.show()
+    second = make_window(open_default=True, wait_for_plot=False)
     qtbot.wait(1500)
     assert second.path == str(path) and "not run yet" in second.problems.text()
     assert not marker.exists(), "nothing ran: the file was listed, remembered and restored"
@@ -379,7 +378,7 @@ def test_listing_recent_files_and_restoring_never_run_a_file(window, qtbot, tmp_
 
 
 def test_the_engine_opens_no_network_port(window):
-    pid = window.bridge.engine.pid
+    pid = window.session.engine().pid
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         target = os.readlink(fd)
