@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from gradlab.gui.file_runner import FileRunner
 from gradlab.gui.gradcheck_panel import GradcheckPanel
@@ -17,7 +17,15 @@ CHECK_TIMEOUT = 600.0
 
 
 class CheckView(QObject):
-    """Runs the panel's check or sweep once the file is loaded, and shows each answer stamped with its file, Function and revision."""
+    """Runs the panel's check or sweep once the file is loaded, and shows each answer stamped with its file, Function and revision.
+
+    Signals
+    -------
+    failed(object)
+        The :class:`Problem` of a check or sweep of the file on screen that did not finish.
+    """
+
+    failed = Signal(object)
 
     def __init__(self, runner: FileRunner, panel: GradcheckPanel) -> None:
         super().__init__(panel)
@@ -26,7 +34,7 @@ class CheckView(QObject):
         panel.run_requested.connect(lambda options: self._when_loaded(CheckRequest, options))
         panel.sweep_requested.connect(lambda options: self._when_loaded(EpsSweepRequest, options))
         panel.cancel_requested.connect(self.cancel)
-        runner.switched.connect(lambda path: self._forget("another file is shown: not checked yet"))
+        runner.switched.connect(self._on_switched)
         runner.function_changed.connect(self._on_function_changed)
         runner.loaded.connect(lambda _info: panel.show_lint(lint_source(runner.document.text())))
         self._checked_function: str | None = None
@@ -42,6 +50,10 @@ class CheckView(QObject):
         self.job = None
         self.panel.set_running(False)
         self.panel.clear_results(text)
+
+    def _on_switched(self, _path: str) -> None:
+        self._forget("another file is shown: not checked yet")
+        self._checked_function = None  # the new file's first Function is not a change of Function
 
     def _on_function_changed(self, info: FunctionInfo | None) -> None:
         if info is not None and self._checked_function not in (None, info.name):
@@ -84,3 +96,4 @@ class CheckView(QObject):
     def _on_problem(self, job: Job, problem: Problem) -> None:
         if job is self.job and self.runner.is_current(job):
             self.panel.show_failure(f"{problem.kind}: {problem.message.splitlines()[0]}")
+            self.failed.emit(problem)

@@ -13,7 +13,7 @@ import os
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gradlab.gui.arguments import ArgumentsPanel
 from gradlab.gui.calls_panel import CallsPanel
@@ -25,7 +25,7 @@ from gradlab.gui.file_runner import FileRunner
 from gradlab.gui.picker import FunctionPicker
 from gradlab.gui.problems import ProblemsLine
 from gradlab.gui.session import INTERACTIVE, Session
-from gradlab.gui.widgets import named
+from gradlab.gui.widgets import named, scrollable
 from gradlab.model.results import FileInfo, FunctionInfo, Problem
 
 ENGINE_STATE_TEXT = {
@@ -35,15 +35,6 @@ ENGINE_STATE_TEXT = {
     "restarted": "engine: restarted",
     "stopped": "engine: stopped",
 }
-
-
-def _scrollable(widget: QWidget) -> QScrollArea:
-    """``widget`` in a scroll area, so a dense panel does not set the window's minimum size."""
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setWidget(widget)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -143,11 +134,12 @@ class MainWindow(QMainWindow):
         self.gradcheck = GradcheckPanel()
         self.gradcheck.line_requested.connect(self.editor.go_to_line)
         self.check_view = CheckView(self.runner, self.gradcheck)
-        self.gradcheck_tab = _scrollable(self.gradcheck)
+        self.check_view.failed.connect(self._show_problem)
+        self.gradcheck_tab = scrollable(self.gradcheck)
         self.tabs.addTab(self.gradcheck_tab, "Gradcheck")
         self.benchmark = BenchmarkPanel()
         self.bench_view = BenchView(self.runner, self.benchmark)
-        self.benchmark_tab = _scrollable(self.benchmark)
+        self.benchmark_tab = scrollable(self.benchmark)
         self.tabs.addTab(self.benchmark_tab, "Benchmark")
         if self.runner.function_info() is not None:  # loaded before the tabs existed
             self.runner.function_changed.emit(self.runner.function_info())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QScrollArea, QSpinBox, QWidget
 
 from gradlab.gui.log_spin import NumberSpinBox
 
@@ -26,3 +26,12 @@ def int_spin(name: str, value: int, low: int, high: int, step: int = 1) -> QSpin
     spin.setValue(value)
     spin.setKeyboardTracking(False)
     return spin
+
+
+def scrollable(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area, so a dense panel does not set the window's minimum size."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(widget)
+    return area

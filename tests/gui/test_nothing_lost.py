@@ -147,7 +147,7 @@ def test_builtin_examples_are_saved_as_a_copy(window, qtbot, tmp_path, monkeypat
     original = Path(builtin("sigmoid.py")).read_text(encoding="utf-8")
     type_at_end(window, qtbot, "# my variant\n")
     target = tmp_path / "my_sigmoid.py"
-    monkeypatch.setattr("gradlab.gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("gradlab.gui.file_actions.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
     qtbot.keyClick(window.editor, Qt.Key.Key_S, modifier=Qt.KeyboardModifier.ControlModifier)
     assert Path(builtin("sigmoid.py")).read_text(encoding="utf-8") == original
     assert target.read_text(encoding="utf-8").endswith("# my variant\n")
