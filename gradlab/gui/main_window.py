@@ -223,9 +223,11 @@ class MainWindow(QMainWindow):
     def _on_opened(self, path: str) -> None:
         self.disk_bar.hide()
         self.problems.show_problem(None)
+        self.statusBar().clearMessage()  # it spoke of the previous file
         self._update_title()
         if os.path.exists(path):
             self.picker.add_open_file(path)
+        self.picker.set_current(path, [], None)
 
     def _on_saved(self, path: str) -> None:
         self.disk_bar.hide()

@@ -193,8 +193,8 @@ class PlotPanel(QWidget):
     def clear(self, message: str = "") -> None:
         """Show no curves (they belonged to another file), with ``message`` where f would be."""
         self._curves = None
-        for item in self._items.values():
-            item.setData([], [])
+        for plot_name, label in list(self._items):
+            self._set_curve(plot_name, label, None, None, None)  # emptied and out of the legend
         for box in self._overlay_boxes.values():
             box.setVisible(False)
         self._worst_marker.setData([], [])

@@ -60,6 +60,8 @@ def test_opening_a_file_that_fails_to_load_clears_the_previous_files_curves(wind
     assert window.plot_panel.curve_data("plotF") is None
     assert window.plot_panel.curve_data("plotF", "torch.sigmoid") is None, "no compare overlay of the old file"
     assert "syntax_error.py did not load" in window.plot_panel.stamp.text()
+    assert window.plot_panel.plots["plotF"].getPlotItem().legend.items == [], "nor a legend naming them"
+    assert window.statusBar().currentMessage() == "", "no '1 Function(s): Sigmoid' left from the old file"
     assert window.last_curves is None
 
 
