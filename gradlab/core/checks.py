@@ -292,7 +292,8 @@ def _check_function(
         if nonfinite:
             captured.warnings.append(nonfinite)
         names = _names(spec, inputs)
-        work = _slow_mode_calls(sum(inputs[i].numel() for i in differentiable_indices(inputs)), sum(o.numel() for o in _outputs(probe)), gradgradcheck)
+        n_in = sum(inputs[i].numel() for i in differentiable_indices(inputs))
+        work = _slow_mode_calls(n_in, sum(o.numel() for o in _outputs(probe)), gradgradcheck)
         counted = _ProgressCounter(fn, 1 if fast_mode else work, report, count_steps=not fast_mode)
         jacobians = _best_effort(lambda: compute_jacobians(fn, inputs, eps, names))
         first = _run(
@@ -380,4 +381,5 @@ def sweep_eps(
     """
     eps_values = np.logspace(-12, -1, 45) if eps_values is None else eps_values
     fn = apply_function(spec)
-    return (yield from quietly(eps_sweep(spec.name, lambda dtype: (fn, make_inputs(spec, shape, dtype, "cpu", seed)), eps_values)))
+    work = eps_sweep(spec.name, lambda dtype: (fn, make_inputs(spec, shape, dtype, "cpu", seed)), eps_values)
+    return (yield from quietly(work))

@@ -166,10 +166,13 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
 
     module = types.ModuleType(_module_name(path))
     module.__file__ = path
-    folder = os.path.dirname(path)
+    # Only a saved file's own folder goes on sys.path (its sibling modules import as they would in
+    # the user's project); an untitled buffer's folder does not, so nothing planted beside it runs.
+    folder = os.path.dirname(path) if os.path.isfile(path) else None
     with captured_output() as captured:
         sys.modules[module.__name__] = module
-        sys.path.insert(0, folder)
+        if folder is not None:
+            sys.path.insert(0, folder)
         try:
             exec(code, module.__dict__)
         except BaseException as exc:  # noqa: BLE001 - user code may raise anything, SystemExit included
@@ -177,7 +180,8 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
                 raise
             raise UserCodeError(problem_from_exception(exc, path, "load", "loading the file")) from None
         finally:
-            sys.path.remove(folder)
+            if folder is not None:
+                sys.path.remove(folder)
 
     classes = _defined_functions(module)
     if not classes:

@@ -76,6 +76,7 @@ class BenchmarkPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._build_controls())
+        self._show_planned_cells()
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.table = named(QTableWidget(0, 0), "benchmarkTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -124,8 +125,6 @@ class BenchmarkPanel(QWidget):
         self.cancel_button = named(QPushButton("Cancel"), "cancelBenchmark")
         self.cancel_button.setEnabled(False)
         self.progress = named(QProgressBar(), "benchmarkProgress")
-        self.progress.setFormat("%v / %m cells")
-        self.progress.setValue(0)
         self.status = named(QLabel(" "), "benchmarkStatus")
         self.status.setWordWrap(True)
         self.export_button = named(QPushButton("Export\u2026"), "exportBenchmark")
@@ -134,6 +133,8 @@ class BenchmarkPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.export_button.clicked.connect(self._on_export)
         self.open_button.clicked.connect(self._on_open)
+        self.sizes.textChanged.connect(self._on_plan_changed)
+        self.mode.currentTextChanged.connect(self._on_plan_changed)
         grid = QGridLayout()
         cells = [("device", self.device), ("mode", self.mode), ("dtype", self.dtype), ("threads", self.threads), ("baseline", self.baseline)]
         for index, (label, widget) in enumerate(cells):
@@ -192,9 +193,11 @@ class BenchmarkPanel(QWidget):
             box.setChecked(name not in (others or []))
             if name in (others or []):
                 box.setToolTip("another Function with the same arguments: timed on the same inputs, its results checked against this one's")
+            box.toggled.connect(self._on_plan_changed)
             row, column = divmod(index, IMPLEMENTATION_COLUMNS)
             self._implementation_grid.addWidget(box, row, column + 1)
             self.implementation_boxes[name] = box
+        self._on_plan_changed()
         self.baseline.blockSignals(True)
         self.baseline.clear()
         self.baseline.addItems(names)
@@ -211,6 +214,32 @@ class BenchmarkPanel(QWidget):
             "device": self.device.currentText(),
             "threads": self.threads.value() or None,
         })
+
+    def planned_cells(self) -> int | None:
+        """Cells a run with the current controls measures: sizes × modes × checked implementations.
+
+        None while the sizes do not parse.
+        """
+        try:
+            options = self.options()
+        except ValueError:
+            return None
+        return options.cell_count(sum(box.isChecked() for box in self.implementation_boxes.values()))
+
+    def _on_plan_changed(self, *_args) -> None:
+        if not self.cancel_button.isEnabled():  # a running count is the run's, not the controls'
+            self._show_planned_cells()
+
+    def _show_planned_cells(self) -> None:
+        cells = self.planned_cells()
+        if cells is not None:  # sizes being typed: keep the last count
+            self._show_cells(0, cells)
+
+    def _show_cells(self, done: int, total: int) -> None:
+        """"done / total cells" on the progress bar (a zero total too, which Qt would draw as busy)."""
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} / {total} cells")
 
     # -- running ---------------------------------------------------------
     def _on_run(self) -> None:
@@ -237,8 +266,7 @@ class BenchmarkPanel(QWidget):
 
     def show_progress(self, done: int, total: int) -> None:
         """done/total cells and an estimate of the time left."""
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
+        self._show_cells(done, total)
         elapsed = time.monotonic() - self._started
         if 0 < done < total:
             self.status.setText(f"{done}/{total} done, about {elapsed / done * (total - done):.0f} s left")
@@ -257,12 +285,9 @@ class BenchmarkPanel(QWidget):
         self.report = report
         self.rows, self.why = list(report.rows), list(report.why)
         env = report.environment
-        from_run = self.cancel_button.isEnabled()
         notes = "".join(f"\nnote: {note}" for note in report.notes)
         self.set_running(False, f"done: {report.function} on {env.get('device_name', '?')} ({env.get('device')}), {env.get('threads')} threads, torch {env.get('torch')}{notes}")
-        if not from_run:  # an opened report: its cells are all there is
-            self.progress.setRange(0, max(len(self.rows), 1))
-        self.progress.setValue(self.progress.maximum())
+        self._show_cells(len(self.rows), len(self.rows))  # one row per cell, timed or refused
         names = list(dict.fromkeys(r.implementation for r in self.rows))
         if names and self.baseline.findText(AUTOGRAD) < 0:
             self.baseline.blockSignals(True)
@@ -273,9 +298,10 @@ class BenchmarkPanel(QWidget):
         self._show_why()
 
     def show_failure(self, text: str) -> None:
+        """Stopped or failed: the count stays where the run got to, or shows the plan if no cell was reached."""
         self.set_running(False, text)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        if self.progress.maximum() == 0:  # still busy: no cell counted
+            self._show_planned_cells()
 
     # -- drawing -----------------------------------------------------------
     def _redraw(self) -> None:
@@ -329,8 +355,7 @@ class BenchmarkPanel(QWidget):
         self._redraw()
         self._show_why()
         self.set_running(False, text)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self._show_planned_cells()
 
     def curve_data(self, name: str, plot: str = "time") -> tuple[np.ndarray, np.ndarray] | None:
         """(sizes, values) plotted for implementation ``name``."""

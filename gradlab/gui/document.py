@@ -198,12 +198,13 @@ class Document(QObject):
             self.autosave.discard(self.path)
 
     def close(self) -> None:
-        """Stop the timer and the watcher (a clean quit keeps no autosave of saved or discarded text)."""
+        """Stop the timer and the watcher; a clean quit keeps no autosave of saved or discarded text."""
         self._autosave_timer.stop()
         if self._watcher.files():
             self._watcher.removePaths(self._watcher.files())
         if not self._modified:
             self.discard_unsaved()
+        self.autosave.close()
 
     def disk_text(self) -> str | None:
         return read_disk(self.path) if self.path else None

@@ -135,6 +135,8 @@ class FileActions(QObject):
             return
         disk = buffer.disk_text()
         self.document.open(buffer.path, buffer.text, saved_text=disk if disk is not None else "")
+        self.document.autosave_now()  # now this window's record: a crash right after loses nothing
+        buffer.record.unlink(missing_ok=True)  # the dead owner's record is adopted, not offered twice
         problem = Problem("load", f"{buffer.path}: restored unsaved text from {time.ctime(buffer.saved_at)}", hint="save it, or press F5 to run it")
         self.runner.wait_for_run(problem)
         self.problems.show_problem(problem)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from gradlab.model.problems import UserCodeError
 from gradlab.model.results import Location, Problem
 
 #: Files larger than this are refused with a message rather than loaded.
 MAX_FILE_BYTES = 5_000_000
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a plain file"
 
 
 def read_source(path: str) -> str:
@@ -21,7 +29,10 @@ def read_source(path: str) -> str:
         message names the line of the first bad byte).
     """
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)  # never open a FIFO or a device: reading one blocks the caller
+        if not stat.S_ISREG(info.st_mode):
+            raise UserCodeError(Problem("load", f"{path}: not a regular file ({_kind(info.st_mode)}); gradlab opens only regular files"))
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise UserCodeError(
                 Problem("load", f"{path}: {size / 1e6:.1f} MB is too large for a function file (limit {MAX_FILE_BYTES / 1e6:.0f} MB)")

@@ -38,7 +38,7 @@ def test_each_implementation_is_timed_per_size_and_rows_stream_before_the_report
 def test_progress_counts_cells_to_a_total_fixed_up_front_and_ends_exactly_there():
     steps, report = bench(builtin("sigmoid.py"), sizes=(100, 1000, (10, 10)), min_run_time=0.01)
     cells = [step for step in steps if isinstance(step.item, BenchmarkRow)]
-    assert {step.total for step in steps} == {len(report.rows)} == {3 * 3}, "3 sizes × 3 implementations, explanations not counted"
+    assert {step.total for step in steps} == {len(report.rows)} == {3 * 3}, "3 sizes × 3 implementations; explanations are not cells"
     assert [step.done for step in cells] == list(range(1, 10))
     explained = [step for step in steps if isinstance(step.item, BenchmarkWhy)]
     assert len(explained) == 3 and all(step.done == step.total for step in explained)
@@ -50,7 +50,8 @@ def test_the_total_counts_only_the_implementations_chosen_and_able_to_run():
     spec, other, scale = loaded.functions
     steps = []
     others = {"SigmoidSavesInput.apply": other, "Scale.apply": scale}  # Scale takes two arguments: never timed
-    report = finish(run_benchmark(spec, sizes=(100, 1000), names=(CUSTOM, "SigmoidSavesInput.apply", "Scale.apply"), min_run_time=0.01, others=others), steps.append)
+    names = (CUSTOM, "SigmoidSavesInput.apply", "Scale.apply")
+    report = finish(run_benchmark(spec, sizes=(100, 1000), names=names, min_run_time=0.01, others=others), steps.append)
     assert len(report.rows) == 2 * 2 and {step.total for step in steps} == {4}
     assert max(step.done for step in steps) == 4
 
@@ -125,7 +126,8 @@ def test_cuda_cells_are_timed_and_peak_memory_is_measured():
 def test_other_functions_with_the_same_arguments_are_timed_on_the_same_inputs():
     loaded = load_function_file(data("sigmoid_versions.py"))
     spec, other, scale = loaded.functions
-    report = finish(run_benchmark(spec, sizes=(1000,), min_run_time=0.02, others={"SigmoidSavesInput.apply": other, "Scale.apply": scale}))
+    others = {"SigmoidSavesInput.apply": other, "Scale.apply": scale}
+    report = finish(run_benchmark(spec, sizes=(1000,), min_run_time=0.02, others=others))
     timed = {r.implementation: r for r in report.rows}
     assert timed["SigmoidSavesInput.apply"].error == "" and timed["SigmoidSavesInput.apply"].median_s > 0
     assert "Scale.apply" not in timed

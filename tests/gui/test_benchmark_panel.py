@@ -8,6 +8,8 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
+from gradlab.gui.benchmark_panel import BenchmarkPanel
+from gradlab.model.results import BenchmarkReport, BenchmarkRow, FunctionInfo
 from tests.gui.conftest import PLOT_MS
 from tests.helpers import data
 
@@ -76,11 +78,58 @@ def test_a_small_sweep_fills_the_table_and_plots_with_progress_while_the_window_
         texts = [table.item(r, c).text() for c in range(3)]
         assert all(t.split()[0].replace(".", "").isdigit() for t in texts), texts
         assert sum(table.item(r, c).background().color().name() == "#c8f0c8" for c in range(3)) == 1, "one best per row"
-    assert max(seen_progress) == panel.progress.maximum() == 2 * 3 + 3
+    assert max(seen_progress) == panel.progress.maximum() == 2 * 3, "2 sizes × 3 implementations; explanations are not cells"
+    assert panel.progress.text() == "6 / 6 cells"
     sizes, times = panel.curve_data("custom Function")
     assert list(sizes) == [100, 1000] and np.all(times > 0)
     assert panel.curve_data("autograd of forward", "speedup")[1].tolist() == [1.0, 1.0]
     assert "saved for backward" in panel.why_label.text()
+
+
+def sigmoid_panel(qtbot) -> BenchmarkPanel:
+    """The panel alone, showing the built-in Sigmoid (compare: torch.sigmoid); no engine."""
+    panel = BenchmarkPanel()
+    qtbot.addWidget(panel)
+    panel.set_function(FunctionInfo("Sigmoid", 24, "", ["x"], False, (-6.0, 6.0), 0, [], True, ["torch.sigmoid"], False))
+    return panel
+
+
+def test_the_count_before_a_run_is_sizes_times_modes_times_checked_implementations(qtbot):
+    panel = sigmoid_panel(qtbot)
+    panel.sizes.setText("100, 1000, 10x10")
+    assert panel.progress.text() == "0 / 9 cells", "3 sizes × 3 implementations"
+    panel.implementation_boxes["autograd of forward"].setChecked(False)
+    assert panel.progress.text() == "0 / 6 cells"
+    panel.sizes.setText("100")
+    assert panel.progress.text() == "0 / 2 cells"
+    panel.sizes.setText("100, 1e")  # being typed: the last count stays
+    assert panel.progress.text() == "0 / 2 cells"
+    panel.mode.setCurrentText("double")
+    panel.sizes.setText("100, 1000")
+    assert panel.progress.text() == "0 / 4 cells"
+    for box in panel.implementation_boxes.values():
+        box.setChecked(False)
+    assert panel.progress.text() == "0 / 0 cells"
+
+
+def test_a_three_by_three_run_counts_to_nine_of_nine_and_edits_during_it_wait(qtbot):
+    panel = sigmoid_panel(qtbot)
+    panel.sizes.setText("100, 1000, 10000")
+    with qtbot.waitSignal(panel.run_requested) as requested:
+        panel.run_button.click()
+    options = requested.args[0]
+    assert options.cell_count(len(options.implementations)) == 9
+    rows = [BenchmarkRow(name, n, "both", "cpu", "float32", 1e-5, 1e-7, 10) for n in options.sizes for name in options.implementations]
+    for done, row in enumerate(rows, start=1):
+        panel.add_item(row)
+        panel.show_progress(done, 9)
+        if done == 4:
+            panel.sizes.setText("100")  # the next run's plan, not this run's count
+            assert panel.progress.text() == "4 / 9 cells"
+    panel.show_report(BenchmarkReport("Sigmoid", rows, [], {}))
+    assert panel.progress.text() == "9 / 9 cells" and panel.progress.value() == panel.progress.maximum()
+    panel.sizes.setText("100, 1000")
+    assert panel.progress.text() == "0 / 6 cells", "after the run, the count is the next run's again"
 
 
 def test_another_version_in_the_file_or_another_open_file_can_be_timed_alongside(window, qtbot):
