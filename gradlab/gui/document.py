@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import itertools
 import os
-import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QSettings, QStandardPaths, QTimer, Signal
 
 from gradlab.gui.autosave import AutosaveStore
 from gradlab.gui.editor import CodeEditor
@@ -26,9 +25,23 @@ from gradlab.model.source_text import read_source
 
 #: How often unsaved text is written to the autosave folder.
 AUTOSAVE_MS = 3000
+#: How often a deleted file is looked for again (a git checkout, a stash pop recreates it).
+REAPPEAR_POLL_MS = 500
 RECENT_LIMIT = 10
 UNTITLED_PREFIX = "untitled-"
 _untitled = itertools.count(1)
+
+
+def untitled_folder() -> str:
+    """Where untitled buffers are named: the app's own data folder, readable by this user only.
+
+    Never the shared temp folder, where another local user could plant
+    modules beside the buffer.
+    """
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)) / "gradlab" / "untitled"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    return str(folder)
 
 
 def read_disk(path: str) -> str | None:
@@ -62,7 +75,8 @@ class Document(QObject):
     modified_changed(bool)
         The text started or stopped differing from the saved text.
     disk_changed(str)
-        The file changed on disk (``"changed"``) or was removed (``"deleted"``).
+        The file changed on disk (``"changed"``), was removed (``"deleted"``), or
+        came back as it was (``"back"``).
     recent_changed(list)
         The recent files, newest first.
     """
@@ -91,6 +105,9 @@ class Document(QObject):
         self._autosave_timer.setInterval(AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
         self._autosave_timer.start()
+        self._reappear_timer = QTimer(self)  # a deleted file is watched for again by polling: the watcher drops it
+        self._reappear_timer.setInterval(REAPPEAR_POLL_MS)
+        self._reappear_timer.timeout.connect(self._check_reappeared)
         editor.text_edited.connect(self._on_edited)
 
     # -- what it is -------------------------------------------------------
@@ -126,6 +143,7 @@ class Document(QObject):
         """
         if self.path and self.path in self._watcher.files():
             self._watcher.removePath(self.path)
+        self._reappear_timer.stop()
         self.path = os.path.abspath(path)
         self.saved_text = text if saved_text is None else saved_text
         self.revision = next(self._revisions)
@@ -144,10 +162,11 @@ class Document(QObject):
         self.open(self.untitled_path(), text)
 
     def untitled_path(self) -> str:
-        """A new untitled buffer's path: neither a file nor the key of unsaved text left from another session."""
+        """A new untitled buffer's name: in a private folder (0700), neither a file nor the key of unsaved text left behind."""
+        folder = untitled_folder()
         taken = {buffer.path for buffer in self.autosave.pending()}
         while True:
-            path = os.path.join(tempfile.gettempdir(), f"{UNTITLED_PREFIX}{next(_untitled)}.py")
+            path = os.path.join(folder, f"{UNTITLED_PREFIX}{next(_untitled)}.py")
             if path not in taken and not os.path.exists(path):
                 return path
 
@@ -200,6 +219,7 @@ class Document(QObject):
     def close(self) -> None:
         """Stop the timer and the watcher; a clean quit keeps no autosave of saved or discarded text."""
         self._autosave_timer.stop()
+        self._reappear_timer.stop()
         if self._watcher.files():
             self._watcher.removePaths(self._watcher.files())
         if not self._modified:
@@ -219,7 +239,23 @@ class Document(QObject):
                 self.disk_changed.emit("changed")
         else:
             self._set_modified(True)
+            self._reappear_timer.start()
             self.disk_changed.emit("deleted")
+
+    def _check_reappeared(self) -> None:
+        if not self.path or not os.path.exists(self.path):
+            return
+        self._reappear_timer.stop()
+        self._watcher.addPath(self.path)
+        disk = read_disk(self.path)
+        self._set_modified(self.text() != self.saved_text or disk != self._disk_text)
+        self.disk_changed.emit("changed" if disk != self._disk_text else "back")
+
+    def changed_on_disk(self) -> bool:
+        """Whether the file on disk differs from the text last opened or saved here (someone else wrote it)."""
+        if not self.path or not os.path.exists(self.path):
+            return False
+        return read_disk(self.path) != self._disk_text
 
     # -- recent files -----------------------------------------------------
     def recent(self) -> list[str]:

@@ -79,10 +79,26 @@ class FileActions(QObject):
 
     # -- saving -----------------------------------------------------------
     def save(self) -> bool:
-        """Save to the current path; built-in examples and untitled buffers go through Save As."""
+        """Save to the current path; built-in examples and untitled buffers go through Save As.
+
+        When someone else changed the file on disk since it was opened or saved
+        here, ask before overwriting it, every time.
+        """
         if self.document.is_builtin() or self.document.is_untitled():
             return self.on_save_as()
+        if self.document.changed_on_disk() and not self.ask_overwrite():
+            return False
         return self.save_as(self.document.path)
+
+    def ask_overwrite(self) -> bool:
+        """Ask whether to overwrite a file that changed on disk; True to overwrite."""
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Warning, "gradlab", f"{self.document.name()} changed on disk since you opened it.", buttons.Save | buttons.Cancel, self.window)
+        box.setObjectName("overwriteDialog")
+        box.setInformativeText("Overwrite it with your text? Cancel keeps both: reload, or Save As elsewhere.")
+        box.button(buttons.Save).setText("Overwrite")
+        box.setDefaultButton(buttons.Cancel)
+        return buttons(box.exec()) == buttons.Save
 
     def save_as(self, path: str) -> bool:
         """Write the text to ``path`` atomically and make it the current file."""

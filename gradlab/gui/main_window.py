@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.document.saved.connect(self._on_saved)
         self.document.modified_changed.connect(lambda _modified: self._update_title())
         self.document.recent_changed.connect(self.picker.set_recent)
-        self.document.disk_changed.connect(lambda kind: (self.disk_bar.show_changed if kind == "changed" else self.disk_bar.show_deleted)(self.document.path))
+        self.document.disk_changed.connect(self._on_disk_changed)
         self.runner.loaded.connect(self._on_loaded)
         self.runner.function_changed.connect(self._on_function_changed)
         self.runner.failed.connect(lambda problem, _job: self._show_problem(problem))
@@ -228,6 +228,9 @@ class MainWindow(QMainWindow):
         if os.path.exists(path):
             self.picker.add_open_file(path)
         self.picker.set_current(path, [], None)
+
+    def _on_disk_changed(self, kind: str) -> None:
+        {"changed": self.disk_bar.show_changed, "deleted": self.disk_bar.show_deleted}.get(kind, lambda _path: self.disk_bar.hide())(self.document.path)
 
     def _on_saved(self, path: str) -> None:
         self.disk_bar.hide()

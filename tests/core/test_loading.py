@@ -183,3 +183,45 @@ def test_option_values_of_the_wrong_kind_name_the_explore_line(tmp_path, option,
     with pytest.raises(UserCodeError) as info:
         load_function_file(str(path))
     assert words in info.value.problem.message and f"{path}:14" in info.value.problem.message
+
+
+PLANTED_USER = '''
+import planted_beside_me
+from torch.autograd import Function
+
+
+class Same(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+'''
+
+
+def test_an_unsaved_buffer_never_imports_a_module_planted_in_its_folder(tmp_path):
+    (tmp_path / "planted_beside_me.py").write_text("raise SystemExit('planted code ran')\n", encoding="utf-8")
+    with pytest.raises(UserCodeError) as caught:
+        load_function_file(str(tmp_path / "untitled-1.py"), PLANTED_USER)  # a name only: never written
+    assert "No module named 'planted_beside_me'" in caught.value.problem.message
+
+
+def test_a_saved_file_imports_its_own_sibling_modules(tmp_path):
+    (tmp_path / "planted_beside_me.py").write_text("VALUE = 1\n", encoding="utf-8")
+    path = tmp_path / "mine.py"
+    path.write_text(PLANTED_USER, encoding="utf-8")
+    assert [f.name for f in load_function_file(str(path)).functions] == ["Same"]
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    import os
+
+    from gradlab.model.source_text import read_source
+
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    with pytest.raises(UserCodeError) as caught:
+        read_source(str(fifo))  # open() would block here forever
+    assert "not a regular file (a FIFO)" in caught.value.problem.message

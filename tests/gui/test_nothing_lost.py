@@ -4,7 +4,6 @@ import itertools
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gradlab.gui.autosave import AutosavedBuffer, AutosaveStore
+from gradlab.gui.document import untitled_folder
 from gradlab.gui.error_report import ErrorReporter
 from gradlab.gui.file_actions import FileActions
 from gradlab.gui.main_window import MainWindow
@@ -235,11 +235,11 @@ def test_reopening_the_current_file_with_unsaved_edits_asks_first(window, qtbot,
 
 def test_a_new_untitled_buffer_never_takes_the_name_of_unsaved_text_left_behind(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr("gradlab.gui.document._untitled", itertools.count(1))
-    left = os.path.join(tempfile.gettempdir(), "untitled-1.py")
+    left = os.path.join(untitled_folder(), "untitled-1.py")
     AutosaveStore().save(left, "# from another session\n")
     with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
         window.files.new_file()
-    assert window.path == os.path.join(tempfile.gettempdir(), "untitled-2.py")
+    assert window.path == os.path.join(untitled_folder(), "untitled-2.py")
     window.document.autosave_now()
     assert {b.path: b.text for b in AutosaveStore().pending()}[left] == "# from another session\n"
 
