@@ -153,7 +153,7 @@ def in_window(edits: int, quick: bool) -> dict:
         heartbeat.stop()
         return stall["longest"]
 
-    engine_pid = window.bridge.engine.pid
+    engine_pid = window.session.engine().pid
     gui_idle, engine_idle = _rss_mb("self"), _rss_mb(engine_pid)
     base = window.editor.toPlainText()
     for i in range(edits):
@@ -163,8 +163,8 @@ def in_window(edits: int, quick: bool) -> dict:
         wait(lambda: done)
     engine_after = _rss_mb(engine_pid)
     gui_after = _rss_mb("self")
-    window.prepare_benchmark_engine()  # as the window does by itself when idle after its first plot
-    wait(lambda: window.bench_bridge.engine.info is not None, 60)
+    window.bench_view.prepare_engine()  # as the window does by itself when idle after its first plot
+    wait(lambda: window.session.engine("benchmark").info is not None, 60)
     panel = window.benchmark
     panel.sizes.setText("100, 10000" if quick else "100, 10000, 1000000")
     bench_stall = longest_stall_while(panel.run_button.click, lambda: panel.report is not None or panel.run_button.isEnabled())
@@ -182,7 +182,7 @@ def in_window(edits: int, quick: bool) -> dict:
         "gui_rss_growth_mb": round(gui_after - gui_idle, 1),
         "engine_rss_growth_mb": round(engine_after - engine_idle, 1),
     }
-    window.editor.document().setModified(False)
+    window.document.accept_as_saved()  # quit without the unsaved-changes prompt
     window.close()
     return result
 

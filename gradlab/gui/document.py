@@ -98,6 +98,7 @@ class Document(QObject):
         self.revision = 0
         self._modified = False
         self._disk_text: str | None = None
+        self._autosaved: tuple[str | None, int] | None = None  # (path, revision) last written to the autosave
         self._revisions = itertools.count(1)
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._on_file_changed)
@@ -188,10 +189,16 @@ class Document(QObject):
         self.settings.setValue("last_file", path)
         self.saved.emit(path)
 
+    def accept_as_saved(self) -> None:
+        """Count the current text as saved without writing it (scripts and tests that close without a prompt)."""
+        self.saved_text = self.text()
+        self._set_modified(False)
+
     def discard_unsaved(self) -> None:
         """The user threw the unsaved text away: forget its autosave."""
         if self.path:
             self.autosave.discard(self.path)
+        self._autosaved = None
 
     def _on_edited(self) -> None:
         self.revision = next(self._revisions)
@@ -201,7 +208,8 @@ class Document(QObject):
     def _set_modified(self, modified: bool) -> None:
         self.editor.document().setModified(modified)
         if not modified and self.path:
-            self.autosave.discard(self.path)  # undone back to the saved text: nothing to restore
+            self.autosave.discard(self.path)
+            self._autosaved = None  # undone back to the saved text: nothing to restore
         if modified != self._modified:
             self._modified = modified
             self.modified_changed.emit(modified)
@@ -211,10 +219,11 @@ class Document(QObject):
         """Write the text to the autosave folder when it differs from the saved text; else drop the record."""
         if not self.path:
             return
-        if self._modified:
-            self.autosave.save(self.path, self.text())
-        else:
+        if not self._modified:
             self.autosave.discard(self.path)
+        elif self._autosaved != (self.path, self.revision):  # unchanged since the last write: nothing to do
+            self.autosave.save(self.path, self.text())
+            self._autosaved = (self.path, self.revision)
 
     def close(self) -> None:
         """Stop the timer and the watcher; a clean quit keeps no autosave of saved or discarded text."""

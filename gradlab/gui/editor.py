@@ -27,6 +27,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
+from gradlab.model.source_text import MAX_FILE_BYTES
+
 INDENT = 4
 DEFAULT_STYLE = "default"
 
@@ -250,6 +252,10 @@ class CodeEditor(QPlainTextEdit):
     """
 
     text_edited = Signal()
+    #: A paste was refused; the argument says why (the clipboard still holds it).
+    paste_refused = Signal(str)
+    #: The most text the editor takes: what a function file may hold (it could not be reopened otherwise).
+    max_chars = MAX_FILE_BYTES
 
     def __init__(self, parent: QWidget | None = None, style_name: str = DEFAULT_STYLE, defer_highlighting: bool = False):
         super().__init__(parent)
@@ -291,6 +297,18 @@ class CodeEditor(QPlainTextEdit):
     def highlighter(self) -> PythonHighlighter:
         """The syntax highlighter attached to this editor's document."""
         return self._highlighter
+
+    def insertFromMimeData(self, source) -> None:  # noqa: N802 (Qt override)
+        """Paste, unless the text would outgrow a function file: then refuse, and say so."""
+        pasted = len(source.text()) if source.hasText() else 0
+        selected = len(self.textCursor().selectedText())
+        if self.document().characterCount() - selected + pasted > self.max_chars:
+            self.paste_refused.emit(
+                f"paste refused: {pasted / 1e6:.1f} million characters would make the file larger than a function file may be "
+                f"({self.max_chars / 1e6:.0f} MB); the clipboard still holds it"
+            )
+            return
+        super().insertFromMimeData(source)
 
     def set_text_silently(self, text: str) -> None:
         """Replace the whole text without emitting ``text_edited``; clears undo history.

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.picker.file_chosen.connect(lambda path: path != self.document.path and self.open_file(path))
         self.picker.function_chosen.connect(self.select_function)
         self.problems.location_clicked.connect(self.editor.go_to_line)
+        self.editor.paste_refused.connect(lambda why: self.statusBar().showMessage(why, 15000))
         self.disk_bar.reload_requested.connect(self.files.reload_from_disk)
         self.disk_bar.keep_requested.connect(self.disk_bar.hide)
         self.tabs.currentChanged.connect(lambda _index: self._deferred_built and self.curves_view.request_calls())
@@ -202,10 +203,6 @@ class MainWindow(QMainWindow):
     @property
     def last_curves(self):
         return self.curves_view.last_curves if self._deferred_built else None
-
-    @property
-    def last_calls(self):
-        return self.curves_view.last_calls if self._deferred_built else None
 
     def run_now(self) -> None:
         """Run the editor's code now: load it, then plot the current Function."""

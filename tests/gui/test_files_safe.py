@@ -146,3 +146,30 @@ def test_opening_a_fifo_answers_at_once_and_the_buffer_stays(window, qtbot, tmp_
     assert window.open_file(str(fifo)) is False
     assert time.monotonic() - started < 1.0
     assert "not a regular file" in window.problems.text() and window.editor.toPlainText() == before
+
+
+def test_a_paste_larger_than_a_function_file_is_refused_at_once_and_said(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    before = window.editor.toPlainText()
+    QApplication.clipboard().setText("x = 1\n" * 1_000_000)  # 6 MB: more than a function file may hold
+    started = time.monotonic()
+    window.editor.paste()
+    assert time.monotonic() - started < 1.0
+    assert window.editor.toPlainText() == before
+    assert "paste refused" in window.statusBar().currentMessage()
+
+
+def test_the_autosave_rewrites_a_record_only_when_the_text_changed(window, qtbot, tmp_path):
+    path = user_file(tmp_path)
+    open_user(window, qtbot, path)
+    type_at_end(window, qtbot, "# typed")
+    window.document.autosave_now()
+    record = next(AutosaveStore().folder.glob("*.json"))
+    written = record.stat().st_mtime_ns
+    time.sleep(0.05)
+    window.document.autosave_now()
+    assert record.stat().st_mtime_ns == written, "unchanged text is not written again every 3 s"
+    type_at_end(window, qtbot, "!")
+    window.document.autosave_now()
+    assert window.document.autosave.saved_text(str(path)).endswith("# typed!")

@@ -177,13 +177,13 @@ def test_multiply_add_sweep_argument_switches_and_a_fixed_argument_moves(window,
 def test_the_calls_tab_shows_both_calling_styles(window, qtbot):
     with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
         window.open_file(builtin("multiply_add.py"))
-    assert window.last_calls is None, "calls run only when their tab is shown"
+    assert window.curves_view.last_calls is None, "calls run only when their tab is shown"
     with qtbot.waitSignal(window.session.job_finished, timeout=PLOT_MS, check_params_cb=lambda job: job.channel == "calls"):
         window.tabs.setCurrentWidget(window.calls)
     box = window.findChild(QWidget, "requiresGrad_x")
     with qtbot.waitSignal(window.session.job_finished, timeout=PLOT_MS, check_params_cb=lambda job: job.channel == "calls"):
         box.setChecked(False)
-    calls = window.last_calls
+    calls = window.curves_view.last_calls
     assert calls.grads[1] is None and calls.raw_backward[1] is not None
     text = window.calls.text()
     assert "None" in text and "backward returned" in text
