@@ -2,7 +2,9 @@
 
 The verdicts are PyTorch's own: :func:`torch.autograd.gradcheck` and
 :func:`torch.autograd.gradgradcheck` decide.  gradlab adds the largest errors
-(from gradcheck's own numerical Jacobian) and a hint for the common mistakes.
+(from gradcheck's own numerical Jacobian, in the block PyTorch's message
+names), the numbers at the worst entry, and a hint that says the cause the
+evidence shows: a lower-precision failure is rerun in float64 first.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -22,12 +25,21 @@ from torch.autograd import Function
 from gradlab.core.background import Report, work_in_thread
 from gradlab.core.capture import captured_output, quietly
 from gradlab.core.differentiability import double_backward_blocker
-from gradlab.core.invoke import apply_function, first_tensor, make_inputs
-from gradlab.core.jacobians import compute_jacobians, differentiable_indices, eps_sweep, first_derivative_function, worst_error
+from gradlab.core.invoke import apply_function, autograd_of_forward, first_tensor, make_inputs
+from gradlab.core.jacobians import (
+    compute_jacobians,
+    differentiable_indices,
+    differentiable_outputs,
+    eps_sweep,
+    first_derivative_function,
+    make_grad_outputs,
+    worst_entry,
+    worst_error,
+)
 from gradlab.core.loading import FunctionSpec
 from gradlab.model.problems import problem_from_exception
 from gradlab.model.progress import Work
-from gradlab.model.results import Capabilities, CheckResult, EpsSweep, FunctionChecks
+from gradlab.model.results import Capabilities, CheckResult, EpsSweep, FunctionChecks, Jacobians, WorstEntry
 
 _GRADCHECK_MODULE = sys.modules["torch.autograd.gradcheck"]
 
@@ -64,11 +76,38 @@ def hint_for(message: str, arg_names: Sequence[str]) -> str:
     return ""
 
 
-def _describe(name: str, passed: bool, message: str, stats, arg_names) -> CheckResult:
+def _describe(name: str, passed: bool, message: str, numbers: Callable, arg_names) -> CheckResult:
     result = CheckResult(name, passed, message, hint="" if passed else hint_for(message, arg_names))
+    add_numbers(result, _best_effort(lambda: numbers(message)))
+    return result
+
+
+def add_numbers(result: CheckResult, numbers: tuple | None) -> None:
+    """Set the error statistics and the worst entry from ``numbers`` = (stats, worst entry), either None."""
+    stats, worst = numbers if numbers is not None else (None, None)
     if stats is not None:
         result.max_abs_error, result.max_rel_error, result.worst_element = stats
-    return result
+    result.worst = worst
+
+
+def mismatch_block(message: str) -> tuple[int, int] | None:
+    """(output, input) of PyTorch's "Jacobian mismatch for output i with respect to input j", or None."""
+    found = re.search(r"Jacobian mismatch for output (\d+) with respect to input (\d+)", message)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def _numbers(jacobians: Jacobians | None, inputs: tuple, reference: Callable | None) -> Callable[[str], tuple]:
+    """``message -> (stats, worst entry)`` over the block PyTorch's message names (the whole Jacobian otherwise)."""
+
+    def compute(message: str) -> tuple:
+        if jacobians is None or jacobians.numerical.size == 0:
+            return None, None
+        named = mismatch_block(message)
+        block = jacobians.block(*named) if named else None
+        worst = _best_effort(lambda: worst_entry(jacobians, inputs, reference, block))
+        return worst_error(jacobians, block), worst
+
+    return compute
 
 
 def _names(spec: FunctionSpec, inputs: tuple) -> list[str]:
@@ -76,8 +115,11 @@ def _names(spec: FunctionSpec, inputs: tuple) -> list[str]:
     return names + [f"arg{i}" for i in range(len(names), len(inputs))]
 
 
-def _run(name: str, check: Callable, spec: FunctionSpec, stats_fn: Callable) -> CheckResult:
-    """Run one PyTorch check; its exception message is the verdict's message."""
+def _run(name: str, check: Callable, spec: FunctionSpec, numbers: Callable = lambda message: None) -> CheckResult:
+    """Run one PyTorch check; its exception message is the verdict's message.
+
+    ``numbers(message)`` gives the error statistics and the worst entry.
+    """
     try:
         check()
         passed, message = True, f"{name} passed"
@@ -89,8 +131,7 @@ def _run(name: str, check: Callable, spec: FunctionSpec, stats_fn: Callable) -> 
         else:
             problem = problem_from_exception(exc, spec.filename, "backward", f"{spec.name}.backward", fallback=spec.method_location("backward"))
             passed, message = False, problem.message
-    stats = _best_effort(stats_fn)
-    return _describe(name, passed, message, stats, spec.arg_names)
+    return _describe(name, passed, message, numbers, spec.arg_names)
 
 
 def _raised_inside_gradcheck(exc: BaseException, filename: str) -> bool:
@@ -156,6 +197,168 @@ def capabilities(spec: FunctionSpec, double_backward: str) -> Capabilities:
         setup_context=spec.uses_setup_context,
         needs_input_grad=reads_needs_input_grad,
     )
+
+
+#: dtypes whose finite differences are coarse: a failure there is rerun in float64.
+LOW_PRECISION = (torch.float32, torch.float16, torch.bfloat16)
+#: gradcheck's own default step, for the float64 rerun.
+FLOAT64_EPS = 1e-6
+#: A lower-precision failure is retried at other eps only up to this many differentiated elements (slow mode).
+EPS_RETRY_ELEMENTS = 1000
+
+
+def _passes(check: Callable[[], object]) -> bool:
+    """Whether a PyTorch check returns without raising (a cancel, :class:`Stopped`, still propagates)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the rerun's warnings repeat the check's own
+            check()
+    except Exception:  # noqa: BLE001 - any failure is "does not pass"
+        return False
+    return True
+
+
+def in_float64(values: Sequence) -> tuple:
+    """``values`` with floating-point tensors cast to float64: the same points, requires_grad kept."""
+    return tuple(
+        v.detach().to(torch.float64).requires_grad_(v.requires_grad) if isinstance(v, torch.Tensor) and v.is_floating_point() else v
+        for v in values
+    )
+
+
+def returns_none_for(fn: Callable, inputs: tuple, argument: int) -> bool:
+    """Whether backward gives no gradient (returns None) for ``inputs[argument]``, which requires grad."""
+    args = [a.detach().requires_grad_(a.requires_grad) if isinstance(a, torch.Tensor) else a for a in inputs]
+    with torch.enable_grad():
+        outputs = differentiable_outputs(fn(*args))
+        if not outputs:
+            return False
+        (grad,) = torch.autograd.grad(outputs, args[argument], [torch.ones_like(o) for o in outputs], allow_unused=True)
+    return grad is None
+
+
+def _mismatch_hint(worst: WorstEntry | None, atol: float, rtol: float, order: int) -> str:
+    """What the numbers at the worst entry show, for a mismatch PyTorch reported."""
+    what = "derivative" if order == 1 else "derivative of backward (double backward)"
+    curve = "f\u2032" if order == 1 else "f\u2033"
+    if worst is None or worst.autograd_of_forward is None:
+        return f"the hand-written {what} disagrees with finite differences: compare {curve} with autograd of forward in the plots"
+    autograd = worst.autograd_of_forward
+    if abs(worst.backward - autograd) <= atol + rtol * abs(autograd):
+        return (
+            f"the hand-written {what} agrees with autograd of forward at {worst.input} ({worst.backward:.6g}) but finite "
+            f"differences give {worst.finite_differences:.6g}: f may not be smooth there, or eps does not suit it (try the eps sweep)"
+        )
+    return (
+        f"the hand-written {what} disagrees with finite differences and with autograd of forward at {worst.input} "
+        f"(backward {worst.backward:.6g}, autograd of forward {autograd:.6g}): compare {curve} with autograd of forward in the plots"
+    )
+
+
+class _Explainer:
+    """Replaces a failed check's generic hint by the cause the evidence shows.
+
+    A mismatch in float32, float16 or bfloat16 is rerun in float64 at the
+    same points before anything is said of backward; a mismatch for an
+    argument backward returns None for points to ``constants``; otherwise
+    the worst entry's numbers (backward, finite differences, autograd of
+    forward) say which side is off.  Verdicts never change.
+    """
+
+    def __init__(self, spec: FunctionSpec, fn: Callable, inputs: tuple, dtype: torch.dtype, options: dict, undefined_grad: bool) -> None:
+        self.spec, self.fn, self.inputs, self.dtype = spec, fn, inputs, dtype
+        self.options, self.undefined_grad = options, undefined_grad
+        self.dtype_name = str(dtype).replace("torch.", "")
+
+    def first(self, result: CheckResult) -> None:
+        """Explain a failed gradcheck."""
+        block = mismatch_block(result.message) if result.passed is False else None
+        if block is None:
+            return
+        none_hint = self._none_gradient(block[1], result.worst)
+        if none_hint:
+            result.hint = none_hint
+            return
+
+        def check(inputs, eps):
+            options = {**self.options, "eps": eps}
+            return torch.autograd.gradcheck(self.fn, inputs, check_undefined_grad=self.undefined_grad, **options)
+
+        if self.dtype in LOW_PRECISION:
+            self._precision(result, check, self.inputs, 1)
+        else:
+            result.hint = _mismatch_hint(result.worst, self.options["atol"], self.options["rtol"], 1)
+
+    def second(self, result: CheckResult, first: CheckResult, grad_outputs: tuple | None) -> None:
+        """Explain a failed gradgradcheck (given gradcheck's result and the grad_outputs it was run with)."""
+        if result.passed is not False or mismatch_block(result.message) is None or grad_outputs is None:
+            return
+        if first.passed is False and first.float64_passed is not True:
+            result.hint = "gradgradcheck differentiates backward, which gradcheck already finds wrong: fix gradcheck's failure first"
+            if first.hint.startswith("backward returned None"):
+                result.hint = first.hint
+            return
+        n = len(self.inputs)
+
+        def check(arguments, eps):
+            options = {**self.options, "eps": eps}
+            return torch.autograd.gradgradcheck(self.fn, arguments[:n], arguments[n:], **options)
+
+        if self.dtype in LOW_PRECISION:
+            self._precision(result, check, self.inputs + tuple(grad_outputs), 2)
+        else:
+            result.hint = _mismatch_hint(result.worst, self.options["atol"], self.options["rtol"], 2)
+
+    def _none_gradient(self, input_index: int, worst: WorstEntry | None) -> str:
+        """The hint for a mismatch of an argument backward returns None for, or ``""``."""
+        diff_index = differentiable_indices(self.inputs)
+        if not 0 <= input_index < len(diff_index):
+            return ""
+        argument = diff_index[input_index]
+        if not _best_effort(lambda: returns_none_for(self.fn, self.inputs, argument)):
+            return ""
+        names = _names(self.spec, self.inputs)
+        name = names[argument]
+        options = self.spec.options
+        value = f"{options.fixed[argument]:g}" if argument in options.fixed_given else "VALUE"
+        seen = f" ({worst.finite_differences:.6g} at {worst.input})" if worst is not None else ""
+        return (
+            f"backward returned None for {name}, but {name} requires grad and f depends on it: finite differences find a "
+            f"derivative{seen}. If {name} is a setting (an exponent, a scale), declare it a constant, which is never "
+            f"differentiated: EXPLORE = {{\"{self.spec.name}\": {{\"constants\": {{\"{name}\": {value}}}}}}}; otherwise return its gradient"
+        )
+
+    def _precision(self, result: CheckResult, check: Callable[[tuple, float], object], arguments: tuple, order: int) -> None:
+        """Rerun ``check`` in float64 at the same points; on a pass, look for an eps that passes in this dtype."""
+        result.float64_passed = _passes(lambda: check(in_float64(arguments), FLOAT64_EPS))
+        if not result.float64_passed:
+            result.hint = (
+                f"fails in float64 at the same points too (eps={FLOAT64_EPS:g}), so it is not {self.dtype_name}'s precision: "
+                + _mismatch_hint(result.worst, self.options["atol"], self.options["rtol"], order)
+            )
+            return
+        tried = self._eps_candidates()
+        result.suggested_eps = next((eps for eps in tried if _passes(lambda eps=eps: check(arguments, eps))), None)
+        coarse = f"passes in float64 at the same points: the finite differences of {self.dtype_name} are too coarse at eps={self.options['eps']:g}"
+        if result.suggested_eps is not None:
+            result.hint = f"{coarse} (try eps={result.suggested_eps:.2g}, which passes in {self.dtype_name} here, or float64)"
+        elif tried:
+            result.hint = (
+                f"{coarse}, and at every eps tried ({', '.join(f'{e:.2g}' for e in tried)}) with atol={self.options['atol']:g}, "
+                f"rtol={self.options['rtol']:g} (loosen atol and rtol, or use float64)"
+            )
+        else:
+            cube_root = float(torch.finfo(self.dtype).eps) ** (1 / 3)
+            result.hint = f"{coarse} (try eps\u2248{cube_root:.2g}, the cube root of {self.dtype_name}'s machine epsilon, or float64)"
+
+    def _eps_candidates(self) -> list[float]:
+        """Steps near the cube root of this dtype's machine epsilon, nearest first; none for a large slow-mode check."""
+        elements = sum(self.inputs[i].numel() for i in differentiable_indices(self.inputs))
+        if elements > EPS_RETRY_ELEMENTS and not self.options["fast_mode"]:
+            return []
+        cube_root = float(torch.finfo(self.dtype).eps) ** (1 / 3)
+        candidates = [cube_root * factor for factor in (1, 3, 1 / 3, 10, 1 / 10)]
+        return [eps for eps in candidates if eps <= 0.5 and not np.isclose(eps, self.options["eps"], rtol=0.05)]
 
 
 class _ProgressCounter:
@@ -295,16 +498,15 @@ def _check_function(
         n_in = sum(inputs[i].numel() for i in differentiable_indices(inputs))
         work = _slow_mode_calls(n_in, sum(o.numel() for o in _outputs(probe)), gradgradcheck)
         counted = _ProgressCounter(fn, 1 if fast_mode else work, report, count_steps=not fast_mode)
+        reference = autograd_of_forward(spec)
         jacobians = _best_effort(lambda: compute_jacobians(fn, inputs, eps, names))
         first = _run(
             "gradcheck",
             lambda: torch.autograd.gradcheck(counted, inputs, check_undefined_grad=undefined_grad, **options),
             spec,
-            lambda: worst_error(jacobians),
+            _numbers(jacobians, inputs, reference),
         )
-        if nonfinite and first.passed is False:
-            first.hint = "forward returns NaN or inf at some of the check's inputs: narrow 'domain' or supply 'inputs'"
-        blocker = _double_backward_blocker(fn, inputs)
+        blocker, grad_outputs = _double_backward_blocker(fn, inputs), None
         if blocker:
             second = CheckResult(
                 "gradgradcheck",
@@ -315,23 +517,30 @@ def _check_function(
         elif not gradgradcheck:
             second = CheckResult("gradgradcheck", None, "not run (switched off)")
         else:
+            grad_outputs = _best_effort(lambda: make_grad_outputs(fn, inputs, seed))
             second = _run(
                 "gradgradcheck",
-                lambda: torch.autograd.gradgradcheck(counted, inputs, **options),
+                lambda: torch.autograd.gradgradcheck(counted, inputs, grad_outputs, **options),
                 spec,
-                lambda: _gradgrad_errors(fn, inputs, eps, names),
+                functools.partial(_gradgrad_numbers, fn, reference, inputs, grad_outputs, eps, names),
             )
+        explain = _Explainer(spec, counted, inputs, dtype, options, undefined_grad)
+        if nonfinite and first.passed is False:
+            first.hint = "forward returns NaN or inf at some of the check's inputs: narrow 'domain' or supply 'inputs'"
+        elif not nonfinite:
+            explain.first(first)
+            explain.second(second, first, grad_outputs)
         caps = capabilities(spec, "not supported" if blocker else "yes")
         extra = []
         if forward_ad:
             extra.append(
-                _run("forward AD", lambda: torch.autograd.gradcheck(fn, inputs, check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False, **options), spec, lambda: None)
+                _run("forward AD", lambda: torch.autograd.gradcheck(fn, inputs, check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False, **options), spec)
                 if caps.forward_ad
                 else CheckResult("forward AD", None, "not supported: the Function defines no jvp staticmethod", hint="add @staticmethod jvp(ctx, *grad_inputs) to support forward-mode AD")
             )
         if batched_grad:
             extra.append(
-                _run("batched grad (vmap)", lambda: torch.autograd.gradcheck(fn, inputs, check_batched_grad=True, check_undefined_grad=False, **options), spec, lambda: None)
+                _run("batched grad (vmap)", lambda: torch.autograd.gradcheck(fn, inputs, check_batched_grad=True, check_undefined_grad=False, **options), spec)
                 if caps.vmap
                 else CheckResult("batched grad (vmap)", None, "not supported: the Function has no vmap rule", hint="set generate_vmap_rule = True (with setup_context) or define a vmap staticmethod")
             )
@@ -360,12 +569,21 @@ def _best_effort(compute: Callable):
         return None
 
 
-def _gradgrad_errors(fn: Callable, inputs: tuple, eps: float, names: list[str]):
-    """Error statistics of the function gradgradcheck checks: inputs, grad_outputs -> grads."""
-    first_derivative, arguments = first_derivative_function(fn, inputs)
+def _gradgrad_numbers(
+    fn: Callable, reference: Callable, inputs: tuple, grad_outputs: tuple | None, eps: float, names: list[str], message: str
+) -> tuple:
+    """(stats, worst entry) for ``message``, of the function gradgradcheck checks: (inputs, grad_outputs) -> gradients.
+
+    The grad_outputs are the ones gradgradcheck was given, so the Jacobians
+    are those PyTorch compared; the worst entry's autograd value comes from
+    the same first derivative taken through autograd of forward.
+    """
+    first_derivative, arguments = first_derivative_function(fn, inputs, grad_outputs)
+    reference_derivative, _ = first_derivative_function(reference, inputs, arguments[len(inputs) :])
     seeds = len(arguments) - len(inputs)
     seed_names = ["grad_output"] if seeds == 1 else [f"grad_output{j}" for j in range(seeds)]
-    return worst_error(compute_jacobians(first_derivative, arguments, eps, names + seed_names))
+    jacobians = compute_jacobians(first_derivative, arguments, eps, names + seed_names)
+    return _numbers(jacobians, arguments, reference_derivative)(message)
 
 
 def sweep_eps(

@@ -13,16 +13,24 @@ from gradlab.model.results import Location, Problem
 
 DEFAULT_DOMAIN = (-5.0, 5.0)
 DEFAULT_FIXED = 1.0
-KNOWN_OPTIONS = ("domain", "sweep", "fixed", "inputs", "compare", "elementwise")
+KNOWN_OPTIONS = ("domain", "sweep", "fixed", "constants", "inputs", "compare", "elementwise")
 
 
 @dataclass
 class ExploreOptions:
-    """Options of one Function; every one has a default (see DESIGN.md)."""
+    """Options of one Function; every one has a default (see DESIGN.md).
+
+    ``fixed_given`` holds the positions whose ``fixed`` value the file sets
+    (checks draw those arguments around it); ``constants`` maps positions to
+    the values of the arguments that are settings, never differentiated
+    (their ``fixed`` entry holds the same value).
+    """
 
     domain: tuple[float, float] = DEFAULT_DOMAIN
     sweep: int = 0
     fixed: list[float] = field(default_factory=list)
+    fixed_given: tuple[int, ...] = ()
+    constants: dict[int, float] = field(default_factory=dict)
     inputs: Callable | None = None
     compare: dict[str, Callable] = field(default_factory=dict)
     elementwise: bool = True
@@ -109,6 +117,29 @@ class _Parser:
             )
         return [self._number("fixed", v) for v in values]
 
+    def fixed_given(self, value) -> tuple[int, ...]:
+        """Positions whose value ``fixed`` sets: those it names, or all for a list or one number."""
+        if isinstance(value, Mapping):
+            return tuple(sorted(self.arg_names.index(key) for key in value))
+        return tuple(range(len(self.arg_names)))
+
+    def constants(self, value, sweep: int) -> dict[int, float]:
+        example = "write e.g. \"constants\": {\"k\": 3.0}"
+        if not isinstance(value, Mapping):
+            raise self.fail(f"'constants' must map argument names to numbers, got {value!r}", example)
+        constants = {}
+        for key, v in value.items():
+            if key not in self.arg_names:
+                raise self.fail(f"'constants' names {key!r}, which is not an argument of forward", _suggest(str(key), self.arg_names))
+            index = self.arg_names.index(key)
+            if index == sweep:
+                raise self.fail(
+                    f"'constants' names {key!r}, the argument the plots sweep",
+                    "a constant is never varied: sweep another argument (\"sweep\": NAME) or leave it out of 'constants'",
+                )
+            constants[index] = self._number("constants", v)
+        return constants
+
     def _number(self, option: str, value) -> float:
         try:
             return float(value)
@@ -148,6 +179,11 @@ def parse_options(name: str, raw, arg_names: list[str], where: Location) -> Expl
         options.sweep = parser.sweep(raw["sweep"])
     if "fixed" in raw:
         options.fixed = parser.fixed(raw["fixed"])
+        options.fixed_given = parser.fixed_given(raw["fixed"])
+    if "constants" in raw:
+        options.constants = parser.constants(raw["constants"], options.sweep)
+        for index, value in options.constants.items():
+            options.fixed[index] = value
     if "compare" in raw:
         options.compare = parser.compare(raw["compare"])
     if "inputs" in raw:

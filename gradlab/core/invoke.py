@@ -142,32 +142,52 @@ def make_inputs(
 ) -> tuple:
     """Arguments for checks and calls: the ``inputs`` option, or tensors drawn from ``domain``.
 
+    An argument named in ``constants`` is a 0-d tensor of its value that does
+    not require grad, whatever else says.  Without ``inputs``, an argument
+    whose ``fixed`` value the file sets (other than the swept one) is drawn
+    around that value (:func:`around`), the others from ``domain``.
     Floating-point tensors are detached and cast to ``dtype``.  When the
     ``inputs`` callable marked none as requiring grad, every floating-point
     tensor does; otherwise its marks are kept.
     """
     generator = torch.Generator().manual_seed(seed)
-    if spec.options.inputs is not None:
+    options = spec.options
+    if options.inputs is not None:
         torch.manual_seed(seed)
         try:
-            made = spec.options.inputs(tuple(shape), dtype, device)
+            made = options.inputs(tuple(shape), dtype, device)
             raw = (made,) if isinstance(made, torch.Tensor) else tuple(made)  # one tensor is one argument, not its rows
         except Exception as exc:  # noqa: BLE001 - user code
             raise UserCodeError(problem_from_exception(exc, spec.filename, "options", f"EXPLORE[{spec.name!r}]['inputs']")) from exc
     else:
-        lo, hi = spec.options.domain
-        raw = tuple(
-            torch.empty(shape, dtype=torch.float64).uniform_(lo, hi, generator=generator).to(device)
-            for _ in spec.arg_names
-        )
+        raw = tuple(_drawn(options, index, shape, generator).to(device) for index in range(len(spec.arg_names)))
+    raw = tuple(_constant(options.constants[i], device) if i in options.constants else arg for i, arg in enumerate(raw))
     marked = any(isinstance(a, torch.Tensor) and a.requires_grad for a in raw)
     inputs = []
-    for arg in raw:
+    for index, arg in enumerate(raw):
         if isinstance(arg, torch.Tensor):
-            wanted = arg.requires_grad if marked else arg.is_floating_point()
+            wanted = index not in options.constants and (arg.requires_grad if marked else arg.is_floating_point())
             arg = arg.detach()
             if arg.is_floating_point():
                 arg = arg.to(dtype)
             arg.requires_grad_(wanted)
         inputs.append(arg)
     return tuple(inputs)
+
+
+def around(value: float) -> tuple[float, float]:
+    """The range checks draw an argument fixed at ``value`` from: ±10 % of it (±0.1 around 0), so its sign is kept."""
+    half_width = 0.1 * abs(value) if value else 0.1
+    return value - half_width, value + half_width
+
+
+def _drawn(options, index: int, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    """A float64 tensor for argument ``index``: around its ``fixed`` value when the file sets one, else from ``domain``."""
+    fixed = index != options.sweep and index in options.fixed_given and index not in options.constants
+    lo, hi = around(options.fixed[index]) if fixed else options.domain
+    return torch.empty(shape, dtype=torch.float64).uniform_(lo, hi, generator=generator)
+
+
+def _constant(value: float, device: str) -> torch.Tensor:
+    """A constant argument: a 0-d tensor of ``value`` (cast with the others), never differentiated."""
+    return torch.tensor(value, dtype=torch.float64, device=device)

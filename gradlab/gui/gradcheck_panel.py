@@ -46,6 +46,32 @@ RESULT_COLUMNS = ("check", "verdict", "max abs error", "max rel error", "where",
 
 
 
+def _usable_eps(eps: float | None) -> bool:
+    """Whether a sweep's best eps is one to offer: finite and positive (None: there is none)."""
+    return eps is not None and bool(np.isfinite(eps)) and eps > 0
+
+
+def _row_message(result: CheckResult) -> tuple[str, str]:
+    """The message cell of a check row (first line, and the worst entry's numbers when it failed) and its tooltip."""
+    numbers = result.worst.text() if result.passed is False and result.worst is not None else ""
+    first = result.message.splitlines()[0] if result.message else ""
+    cell = f"{first} {numbers}".strip()
+    tooltip = "\n".join(part for part in (result.message, numbers, f"hint: {result.hint}" if result.hint else "") if part)
+    return cell, tooltip
+
+
+def _details(rows: list[CheckResult]) -> str:
+    """Each failed check's numbers at its worst entry and its hint, a line each."""
+    lines = []
+    for result in rows:
+        if result.passed is False:
+            if result.worst is not None:
+                lines.append(f"{result.name}: {result.worst.text()}")
+            if result.hint:
+                lines.append(f"{result.name} hint: {result.hint}")
+    return "\n".join(lines) or " "
+
+
 class GradcheckPanel(QWidget):
     """Controls and results of PyTorch's checks for the current Function.
 
@@ -88,7 +114,15 @@ class GradcheckPanel(QWidget):
         self.result.horizontalHeader().setStretchLastSection(True)
         self.result.verticalHeader().hide()
         self.result.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        splitter.addWidget(self.result)
+        self.details = named(QLabel(" "), "gradcheckDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        results = QWidget()
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addWidget(self.result, 1)
+        results_layout.addWidget(self.details)
+        splitter.addWidget(results)
         self.views = named(QTabWidget(), "gradcheckViews")
         self.views.addTab(self._build_jacobians(), "Jacobians")
         self.views.addTab(self._build_sweep(), "eps sweep")
@@ -283,6 +317,7 @@ class GradcheckPanel(QWidget):
         """Forget the shown verdicts, Jacobians and eps sweep: they belonged to another Function."""
         self.checks = None
         self.result.setRowCount(0)
+        self.details.setText(" ")
         self.capabilities.setText(" ")
         self.show_jacobians(None)
         self.cell_info.setText(" ")
@@ -304,6 +339,7 @@ class GradcheckPanel(QWidget):
         self.result.setRowCount(len(checks.rows))
         for row, result in enumerate(checks.rows):
             self._set_row(row, result)
+        self.details.setText(_details(checks.rows))
         self.capabilities.setText(checks.capabilities.summary() if checks.capabilities else " ")
         self.show_jacobians(checks.jacobians)
 
@@ -311,8 +347,8 @@ class GradcheckPanel(QWidget):
         def fmt(value):
             return "" if value is None else f"{value:.3g}"
 
-        message = result.message if not result.hint else f"{result.message}\nhint: {result.hint}"
-        cells = (result.name, VERDICT[result.passed], fmt(result.max_abs_error), fmt(result.max_rel_error), result.worst_element, message.splitlines()[0] if message else "")
+        cell, message = _row_message(result)
+        cells = (result.name, VERDICT[result.passed], fmt(result.max_abs_error), fmt(result.max_rel_error), result.worst_element, cell)
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(message)
@@ -405,14 +441,18 @@ class GradcheckPanel(QWidget):
             curve, best, cube = self._sweep_items[dtype]
             positive = np.where(errors > 0, errors, np.nan)
             curve.setData(sweep.eps, positive, connect="finite")
-            found = bool(np.isfinite(sweep.best[dtype]) and sweep.best[dtype] > 0)
-            best.setVisible(found)  # no finite error anywhere: no best eps to mark
+            found = _usable_eps(sweep.best.get(dtype))
+            best.setVisible(found)  # no finite error anywhere, or not an eps problem: no best eps to mark
             if found:
                 best.setPos(np.log10(sweep.best[dtype]))
             cube.setPos(np.log10(sweep.cube_root_machine_eps[dtype]))
             cube.setVisible(True)
-        parts = [f"{d}: best eps {sweep.best[d]:.2g} (\u03b5^1/3 = {sweep.cube_root_machine_eps[d]:.2g})" for d in sweep.errors]
-        self.sweep_info.setText("   ".join(parts) + "   \u2014 solid: best, dashed: \u03b5^1/3")
+        if sweep.reason:
+            cube_roots = ", ".join(f"{d}: \u03b5^1/3 = {sweep.cube_root_machine_eps[d]:.2g}" for d in sweep.errors)
+            self.sweep_info.setText(f"{sweep.reason}   \u2014 no best eps ({cube_roots}, dashed)")
+        else:
+            parts = [f"{d}: best eps {sweep.best[d]:.2g} (\u03b5^1/3 = {sweep.cube_root_machine_eps[d]:.2g})" for d in sweep.errors]
+            self.sweep_info.setText("   ".join(parts) + "   \u2014 solid: best, dashed: \u03b5^1/3")
         self.best_button.setEnabled(self.best_eps() is not None)
 
     def best_eps(self) -> float | None:
@@ -420,7 +460,7 @@ class GradcheckPanel(QWidget):
         if self.sweep is None:
             return None
         best = self.sweep.best.get(self.dtype.currentText(), self.sweep.best.get("float64"))
-        return best if best is not None and np.isfinite(best) and best > 0 else None
+        return best if _usable_eps(best) else None
 
     def _on_use_best(self) -> None:
         best = self.best_eps()

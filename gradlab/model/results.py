@@ -167,11 +167,65 @@ class CurveSet:
 
 
 @dataclass
+class WorstEntry:
+    """One Jacobian entry with every number a reader needs to judge it.
+
+    Attributes
+    ----------
+    input : str
+        The input element, e.g. ``"x[0, 1]"``.
+    output : str
+        The output element, e.g. ``"out[0, 1]"``.
+    input_value : float
+        The input's value there.
+    backward : float
+        The entry from the hand-written backward (analytical).
+    finite_differences : float
+        gradcheck's central difference (numerical).
+    autograd_of_forward : float or None
+        The entry autograd gives through the Function's forward code (None
+        when it cannot be computed).
+    relative_difference : float
+        |backward − finite differences| / |finite differences|.
+    """
+
+    input: str
+    output: str
+    input_value: float
+    backward: float
+    finite_differences: float
+    autograd_of_forward: float | None
+    relative_difference: float
+
+    def text(self) -> str:
+        """One line: where, and the numbers."""
+        autograd = "" if self.autograd_of_forward is None else f", autograd of forward {self.autograd_of_forward:.6g}"
+        return (
+            f"at {self.input} = {self.input_value:.6g} ({self.output}): backward {self.backward:.6g}, "
+            f"finite differences {self.finite_differences:.6g}{autograd}; relative difference {self.relative_difference:.3g}"
+        )
+
+
+@dataclass
 class CheckResult:
     """The verdict of one check (``gradcheck`` or ``gradgradcheck``).
 
     ``passed`` is ``None`` when the check could not run at all (``message``
     says why, e.g. a ``once_differentiable`` backward for gradgradcheck).
+
+    Attributes
+    ----------
+    max_abs_error, max_rel_error, worst_element
+        The largest |analytical − numerical| Jacobian entry of the block
+        PyTorch's message names (of the whole Jacobian when it names none),
+        its error relative to the numerical value, and where it is.
+    worst : WorstEntry or None
+        That entry with its numbers.
+    float64_passed : bool or None
+        For a failed check in a lower precision: whether the same check passes
+        in float64 at the same points (None when it was not rerun).
+    suggested_eps : float or None
+        An eps at which the failed lower-precision check passes at these points.
     """
 
     name: str
@@ -181,6 +235,9 @@ class CheckResult:
     max_rel_error: float | None = None
     worst_element: str = ""
     hint: str = ""
+    worst: WorstEntry | None = None
+    float64_passed: bool | None = None
+    suggested_eps: float | None = None
 
 
 @dataclass
@@ -254,16 +311,35 @@ class Jacobians:
     row_labels: list[str]
     column_labels: list[str]
     eps: float
+    input_sizes: list[int] = field(default_factory=list)
+    output_sizes: list[int] = field(default_factory=list)
+    output_differentiable: list[bool] = field(default_factory=list)
 
     @property
     def difference(self) -> np.ndarray:
         return self.analytical - self.numerical
 
-    def worst(self) -> tuple[int, int]:
-        """(row, column) of the largest |difference| (NaN counts as largest)."""
-        magnitude = np.nan_to_num(np.abs(self.difference), nan=np.inf)
+    def block(self, output: int, input: int) -> tuple[slice, slice] | None:
+        """Rows and columns of PyTorch's block "output ``output`` with respect to input ``input``".
+
+        Both count as PyTorch does: ``input`` among the inputs that require
+        grad, ``output`` among the differentiable outputs.  None when the
+        sizes are unknown or the indices out of range.
+        """
+        outputs = [k for k, differentiable in enumerate(self.output_differentiable) if differentiable]
+        if not 0 <= input < len(self.input_sizes) or not 0 <= output < len(outputs):
+            return None
+        rows = np.cumsum([0, *self.input_sizes])
+        columns = np.cumsum([0, *self.output_sizes])
+        k = outputs[output]
+        return slice(int(rows[input]), int(rows[input + 1])), slice(int(columns[k]), int(columns[k + 1]))
+
+    def worst(self, block: tuple[slice, slice] | None = None) -> tuple[int, int]:
+        """(row, column) of the largest |difference| (NaN counts as largest), within ``block`` when given."""
+        rows, columns = block or (slice(None), slice(None))
+        magnitude = np.nan_to_num(np.abs(self.difference[rows, columns]), nan=np.inf)
         row, column = np.unravel_index(int(np.argmax(magnitude)), magnitude.shape)
-        return int(row), int(column)
+        return int(row) + (rows.start or 0), int(column) + (columns.start or 0)
 
 
 @dataclass
@@ -292,14 +368,17 @@ class EpsSweep:
     """Largest |numerical − analytical| Jacobian entry for each eps, per dtype.
 
     The V shape shows truncation error (right, ~eps²) and round-off (left,
-    ~machine epsilon / eps); ``best`` is the eps at the bottom.
+    ~machine epsilon / eps); ``best`` is the eps at the bottom.  When the
+    float64 error does not depend on eps (a wrong backward), no eps is best:
+    ``best`` holds None and ``reason`` says why.
     """
 
     function: str
     eps: np.ndarray
     errors: dict[str, np.ndarray]
-    best: dict[str, float]
+    best: dict[str, float | None]
     cube_root_machine_eps: dict[str, float]
+    reason: str = ""
 
 
 @dataclass
