@@ -9,9 +9,11 @@ Exit status: 0 all checks passed; 1 a check failed; 2 the file could not be used
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import asdict
 
@@ -19,22 +21,52 @@ from gradlab.model.bench_table import compare_tables
 from gradlab.model.curve_table import write_csv
 from gradlab.model.lint import lint_source
 from gradlab.model.progress import Progress
-from gradlab.model.options import BenchOptions, CheckOptions, add_arguments, from_arguments
+from gradlab.model.options import MAX_POINTS, MIN_POINTS, BenchOptions, CheckOptions, add_arguments, from_arguments, number_reader
+from gradlab.model.problems import UserCodeError
 from gradlab.model.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
 from gradlab.model.source_text import read_source
 from gradlab.model.text_args import parse_shape, parse_sizes, shape_label
 from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, OtherFunction, Source
+from gradlab.engine.client import user_location
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 COMMANDS = ("check", "plot", "bench")
 
+#: Arguments that are numbers, not flags, although they start with "-": -1, -.5, -1e-3, -inf.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+#: ``--timeout``: seconds, finite and above 0.
+_seconds = number_reader(float, above=0.0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that reads ``-1e-3`` as a value, as it reads ``-1``.
+
+    argparse takes an argument for a negative number only when it matches its
+    private ``_negative_number_matcher`` (no exponent before Python 3.13);
+    this parser widens that pattern.  None of gradlab's flags looks like a number.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+
+class _Domain(argparse.Action):
+    """``--domain LO HI``: two finite numbers with LO < HI."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        low, high = values
+        if not low < high:
+            raise argparse.ArgumentError(self, f"LO must be below HI, got {low:g} {high:g}")
+        setattr(namespace, self.dest, (low, high))
+
 
 def _check_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gradlab check", description="Run gradcheck and gradgradcheck on every Function of FILE.")
+    parser = _Parser(prog="gradlab check", description="Run gradcheck and gradgradcheck on every Function of FILE.")
     parser.add_argument("file")
     parser.add_argument("--function", help="check only this Function (class name)")
     add_arguments(parser, CheckOptions, parsers={"shape": _shape})
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per Function before giving up (default 30)")
+    parser.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per Function before giving up (default 30)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser
 
@@ -47,12 +79,24 @@ def _shape(text: str) -> tuple[int, ...]:
 
 
 def _plot_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gradlab plot", description="Write f, f′, f″ of a Function and its references to PNG, SVG or CSV.")
+    parser = _Parser(prog="gradlab plot", description="Write f, f′, f″ of a Function and its references to PNG, SVG or CSV.")
     parser.add_argument("file")
     parser.add_argument("--function", help="the Function to plot (default: the first)")
-    parser.add_argument("--domain", type=float, nargs=2, metavar=("LO", "HI"))
-    parser.add_argument("--points", type=int, default=1001)
-    parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument(
+        "--domain",
+        type=number_reader(float),
+        nargs=2,
+        metavar=("LO", "HI"),
+        action=_Domain,
+        help="x range, LO < HI (default: the Function's domain)",
+    )
+    parser.add_argument(
+        "--points",
+        type=number_reader(int, minimum=MIN_POINTS, maximum=MAX_POINTS),
+        default=1001,
+        help=f"grid points, {MIN_POINTS} to {MAX_POINTS:,} (default 1001)",
+    )
+    parser.add_argument("--timeout", type=_seconds, default=30.0, help="seconds before giving up (default 30)")
     parser.add_argument("--out", required=True, help="OUT.png, OUT.svg or OUT.csv")
     return parser
 
@@ -65,7 +109,7 @@ def _sizes(text: str) -> tuple[int | tuple[int, ...], ...]:
 
 
 def _bench_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gradlab bench",
         description="Time the custom Function against autograd of its forward and its compare entries (torch.utils.benchmark).",
     )
@@ -79,7 +123,7 @@ def _bench_parser() -> argparse.ArgumentParser:
         metavar="OTHER.py",
         help="also time the Functions of OTHER.py that take the same arguments (FILE itself: its other Functions); repeatable",
     )
-    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--timeout", type=_seconds, default=600.0, help="seconds before giving up (default 600)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--out", help="also write the report to this JSON file (open it in the app's benchmark panel)")
     return parser
@@ -107,19 +151,19 @@ def run_bench(args: argparse.Namespace) -> int:
         try:
             report = engine.request(request, on_progress=on_progress)
         except EngineError as exc:
-            _error(str(exc.problem))
+            _error(str(_blame_against(exc.problem, request)))
             return EXIT_UNUSABLE
     data = report.to_json()
     status = EXIT_OK
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2)
+                handle.write(_json_text(data))
         except OSError as exc:  # the results still reach stdout below
             _error(f"--out {args.out}: {exc.strerror or exc}")
             status = EXIT_UNUSABLE
     if args.json:
-        print(json.dumps(data, indent=2))
+        print(_json_text(data))
         return status
     env = report.environment
     print(f"{report.function} — {', '.join(request.options.modes)}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} threads, torch {env['torch']}")
@@ -140,6 +184,34 @@ def run_bench(args: argparse.Namespace) -> int:
     return status
 
 
+def _blame_against(problem: Problem, request: BenchRequest) -> Problem:
+    """A crash or timeout whose most recent frame in a user file lies in an ``--against`` file, blamed on it.
+
+    The engine client looks for the request's own file in the stack dump, so
+    it names FILE even when an ``--against`` file killed the engine (at import,
+    or in its forward) or never returned.
+    """
+    if problem.kind not in ("crash", "timeout") or not request.others:
+        return problem
+    main = request.source.path
+    candidates = [main] + [other.source.path for other in request.others]
+    for line in problem.detail.splitlines():
+        found = next(((path, where) for path in candidates if (where := user_location(line, path))), None)
+        if found is None:
+            continue
+        path, location = found
+        if path == main:
+            return problem
+        what = "killed the engine" if problem.kind == "crash" else "did not finish"
+        return dataclasses.replace(
+            problem,
+            message=f"{location} (--against): {problem.message.removeprefix(f'{main}: ')}",
+            location=location,
+            hint=f"the --against file {path} {what}, not {main}; bench it on its own to see why, or leave it out",
+        )
+    return problem
+
+
 def _app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gradlab",
@@ -158,6 +230,8 @@ def _unwritable(path: str) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         return f"--out {path}: folder {folder} does not exist"
+    if os.path.isdir(path):
+        return f"--out {path}: is a folder; name a file in it"
     if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
         return f"--out {path}: not writable"
     return ""
@@ -190,9 +264,15 @@ def _verdict_text(result: CheckResult) -> str:
     if result.passed is not True:
         first = result.message.splitlines()[0] if result.message else ""
         text += f"\n      {first}"
+        if result.passed is False and result.worst is not None:
+            text += f"\n      {result.worst.text()}"
         if result.hint:
             text += f"\n      hint: {result.hint}"
     return text
+
+
+#: Characters of a printed line that ``gradlab check`` shows (``--json`` has all that was kept).
+_SHOWN_LINE = 200
 
 
 def _print_captured(checks: FunctionChecks) -> None:
@@ -203,14 +283,22 @@ def _print_captured(checks: FunctionChecks) -> None:
         shown = lines[:5]
         print(f"    printed {len(lines)} line(s){' (first 5; --json has all)' if len(lines) > 5 else ''}:")
         for line in shown:
-            print(f"      | {line}")
+            print(f"      | {line if len(line) <= _SHOWN_LINE else line[:_SHOWN_LINE] + f'… ({len(line):,} characters)'}")
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """``gradlab check``: both checks for each Function; the exit status says how it went."""
-    source = Source(os.path.abspath(args.file))
+    """``gradlab check``: both checks for each Function; the exit status says how it went.
+
+    The file is read once, here: the lint and every request see the same text,
+    even if the file changes or disappears while the checks run.
+    """
     report = {"file": args.file, "error": None, "functions": []}
     status = EXIT_OK
+    try:
+        text = read_source(os.path.abspath(args.file))
+    except UserCodeError as exc:
+        return _finish_check(report, exc.problem, EXIT_UNUSABLE, args)
+    source = Source(os.path.abspath(args.file), text)
     with Engine(timeout=args.timeout) as engine:
         try:
             info = engine.request(LoadRequest(source))
@@ -221,7 +309,7 @@ def run_check(args: argparse.Namespace) -> int:
                 names = [args.function]
         except EngineError as exc:
             return _finish_check(report, exc.problem, EXIT_UNUSABLE, args)
-        findings = lint_source(read_source(source.path))
+        findings = lint_source(text)
         report["lint"] = [asdict(f) for f in findings]
         if not args.json:
             print(f"{args.file}: {info.description}" if info.description else args.file)
@@ -253,16 +341,28 @@ def _finish_check(report: dict, problem: Problem | None, status: int, args) -> i
         report["hint"] = problem.hint
         report["detail"] = problem.detail
     if args.json:
-        print(json.dumps(report, indent=2, default=_json_default))
+        print(_json_text(report))
     elif problem is not None:
         _error(str(problem))
     return status
 
 
-def _json_default(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+def _finite(value):
+    """``value`` ready for strict JSON: NaN and infinities become None (``null``), numpy values plain ones."""
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return _finite(value.tolist())
+    return value
+
+
+def _json_text(data) -> str:
+    """``data`` as strict JSON (RFC 8259): no bare NaN or Infinity, which most parsers reject."""
+    return json.dumps(_finite(data), indent=2, allow_nan=False)
 
 
 # -- plot -----------------------------------------------------------------
@@ -291,6 +391,8 @@ def run_plot(args: argparse.Namespace) -> int:
         _error(f"note: {note}")
     for warning in curves.captured.warnings:
         _error(f"warning: {warning}")
+    if curves.captured.dropped_chars:
+        _error(f"note: the code wrote {curves.captured.dropped_chars:,} more characters of output than gradlab keeps; they were dropped")
     try:
         if extension == ".csv":
             write_csv(curves, args.out)
@@ -314,15 +416,69 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``gradlab`` command."""
+    """Entry point of the ``gradlab`` command.
+
+    SIGTERM, SIGINT (Ctrl+C) and SIGHUP stop a command's engines, with all
+    they started, and end it with exit status 128 + the signal's number
+    (130 for Ctrl+C, 143 for SIGTERM) and one line on stderr.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "check":
-        return run_check(_check_parser().parse_args(argv[1:]))
+        return _interruptible(run_check, _check_parser().parse_args(argv[1:]))
     if argv and argv[0] == "plot":
-        return run_plot(_plot_parser().parse_args(argv[1:]))
+        return _interruptible(run_plot, _plot_parser().parse_args(argv[1:]))
     if argv and argv[0] == "bench":
-        return run_bench(_bench_parser().parse_args(argv[1:]))
+        return _interruptible(run_bench, _bench_parser().parse_args(argv[1:]))
     return run_app(_app_parser().parse_args(argv))
+
+
+# -- signals --------------------------------------------------------------
+#: Signals that stop a command; it exits with 128 + the signal's number.
+STOP_SIGNAL_NAMES = ("SIGTERM", "SIGINT", "SIGHUP")
+
+
+class _Interrupted(BaseException):
+    """Raised by the signal handler: unwinds a command through its ``with Engine`` blocks."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_signals() -> list:
+    import signal
+
+    return [getattr(signal, name) for name in STOP_SIGNAL_NAMES if hasattr(signal, name)]
+
+
+def _on_stop_signal(signum: int, frame) -> None:
+    import signal
+
+    from gradlab.engine import stop_all_engines
+
+    for stop_signal in _stop_signals():  # a second signal ends the CLI at once
+        signal.signal(stop_signal, signal.SIG_DFL)
+    stop_all_engines()  # now, however slowly the command unwinds
+    raise _Interrupted(signum)
+
+
+def _interruptible(command, args: argparse.Namespace) -> int:
+    """Run ``command(args)``; on a stop signal, kill its engines and return 128 + the signal's number."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        return command(args)
+    previous = {stop_signal: signal.signal(stop_signal, _on_stop_signal) for stop_signal in _stop_signals()}
+    try:
+        return command(args)
+    except _Interrupted as interrupted:
+        name = signal.Signals(interrupted.signum).name
+        _error(f"{command.__name__.removeprefix('run_')} interrupted by {name}; its engine was stopped")
+        return 128 + interrupted.signum
+    finally:
+        for stop_signal, handler in previous.items():
+            signal.signal(stop_signal, handler)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,9 @@ from gradlab.core.invoke import (
     user_callable,
 )
 from gradlab.core.loading import FunctionSpec
+from gradlab.model.options import MAX_POINTS, MIN_POINTS, curve_grid_problem
 from gradlab.model.problems import UserCodeError, problem_from_exception
-from gradlab.model.results import Curve, CurveSet, Residual
+from gradlab.model.results import Curve, CurveSet, Problem, Residual
 
 HAND_WRITTEN = "hand-written backward"
 _DTYPE = torch.float64
@@ -45,7 +46,9 @@ class _Probe:
         self._multi_output_noted = False
 
     def arguments(self, t: torch.Tensor) -> list:
-        args = [torch.full_like(t, value) for value in self.fixed]
+        """The swept argument ``t``, a constant's 0-d tensor (never differentiated), the others filled with their fixed value."""
+        constants = self.spec.options.constants
+        args = [torch.tensor(value, dtype=t.dtype) if i in constants else torch.full_like(t, value) for i, value in enumerate(self.fixed)]
         args[self.sweep] = t
         return args
 
@@ -177,7 +180,8 @@ def residual(order: int, mine: np.ndarray | None, reference: Curve, x: np.ndarra
     theirs = reference.df if order == 1 else reference.d2f
     if mine is None or theirs is None:
         return None
-    values = mine - theirs
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN here, and a gap in the plot
+        values = mine - theirs
     magnitude = np.abs(values)
     if np.all(np.isnan(magnitude)):
         return Residual(order, reference.label, values, float("nan"), float("nan"))
@@ -219,7 +223,8 @@ def _not_elementwise_note(spec: FunctionSpec, probe: _Probe, x: torch.Tensor, f:
             g = _numpy(probe(apply_function(spec), moved))
     except UserCodeError:
         return []
-    others = np.delete(np.abs(g - f), k)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: no evidence either way
+        others = np.delete(np.abs(g - f), k)
     scale = max(1.0, float(np.nanmax(np.abs(f))) if np.any(np.isfinite(f)) else 1.0)
     if not np.nanmax(others, initial=0.0) > 1e-9 * scale:
         return []
@@ -238,6 +243,14 @@ def _nonfinite_notes(curve: Curve) -> list[str]:
             if bad:
                 notes.append(f"{name} is not finite (NaN or inf) at {bad} of {values.size} points; they are shown as gaps")
     return notes
+
+
+def _check_grid(spec: FunctionSpec, domain: tuple[float, float], points: int) -> None:
+    """Refuse a grid the plots cannot use: too few or too many points (memory grows with them), an empty or infinite domain."""
+    if problem := curve_grid_problem(domain, points):
+        raise UserCodeError(
+            Problem("options", f"cannot plot {spec.name}: {problem}", hint=f"ask for {MIN_POINTS:,} to {MAX_POINTS:,} points over a finite domain with low < high")
+        )
 
 
 def compute_curves(
@@ -267,13 +280,15 @@ def compute_curves(
     Raises
     ------
     UserCodeError
-        When forward raises (a backward that raises is a note on the curve).
+        When forward raises (a backward that raises is a note on the curve), or
+        when ``points`` or ``domain`` is out of range (kind ``"options"``).
     """
     options = spec.options
     lo, hi = domain or options.domain
     sweep = options.sweep if sweep is None else sweep
     fixed = list(options.fixed if fixed is None else fixed)
-    x = torch.linspace(lo, hi, max(int(points), 2), dtype=_DTYPE)
+    _check_grid(spec, (lo, hi), points)
+    x = torch.linspace(lo, hi, int(points), dtype=_DTYPE)
     with captured_output() as captured:
         probe = _Probe(spec, fixed, sweep) if options.elementwise else _LineProbe(spec, sweep)
         hand = differentiate(probe, apply_function(spec), x, HAND_WRITTEN)

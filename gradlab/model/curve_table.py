@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import csv
+import itertools
 
 from gradlab.model.results import CurveSet
+
+#: Rows formatted at a time when writing a CSV.
+CSV_CHUNK_ROWS = 10_000
 
 
 def _slug(label: str) -> str:
@@ -23,11 +27,21 @@ def curve_columns(curves: CurveSet) -> list[tuple[str, object]]:
     return columns
 
 
-def write_csv(curves: CurveSet, path: str) -> None:
-    """Write one row per point; empty cells where a curve is unavailable."""
+def _rows(columns: list[tuple[str, object]], count: int, chunk: int):
+    """The table's rows, ``chunk`` at a time: only one chunk of rows is ever held as text."""
+    for start in range(0, count, chunk):
+        stop = min(start + chunk, count)
+        cells = [itertools.repeat("", stop - start) if values is None else values[start:stop].tolist() for _, values in columns]
+        yield from zip(*cells)
+
+
+def write_csv(curves: CurveSet, path: str, chunk: int = CSV_CHUNK_ROWS) -> None:
+    """Write one row per point, streamed ``chunk`` rows at a time; empty cells where a curve is unavailable.
+
+    Values are written as Python writes floats (shortest round-trip repr).
+    """
     columns = curve_columns(curves)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(name for name, _ in columns)
-        for i in range(len(curves.x)):
-            writer.writerow("" if values is None else repr(float(values[i])) for _, values in columns)
+        writer.writerows(_rows(columns, len(curves.x), chunk))

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import math
+
+#: The most elements one shape or size may have (2**31: 8 GB in float32 per tensor).
+MAX_ELEMENTS = 2**31
+
+
+def _whole(part: str) -> int:
+    """``"100"`` or ``"1e4"`` as an int; ValueError for fractions, NaN and infinities."""
+    value = float(part)
+    if not value.is_integer():  # also False for NaN and infinities
+        raise ValueError(part)
+    return int(value)
+
 
 def _numbers(text: str, example: str) -> tuple[int, ...]:
     parts = [p for p in text.replace("\u00d7", ",").replace("x", ",").replace(";", ",").split(",") if p.strip()]
     try:
-        numbers = tuple(int(float(p)) for p in parts)
+        numbers = tuple(_whole(p) for p in parts)
     except ValueError:
-        raise ValueError(f"expected numbers like {example}, got {text!r}") from None
+        raise ValueError(f"expected whole numbers like {example}, got {text!r}") from None
     if not numbers or min(numbers) <= 0:
         raise ValueError(f"expected positive numbers like {example}, got {text!r}")
+    if math.prod(numbers) > MAX_ELEMENTS:
+        raise ValueError(f"{text.strip()!r} is more than the {MAX_ELEMENTS:,} (2**31) elements gradlab takes at a time")
     return numbers
 
 
