@@ -27,9 +27,9 @@ import sys
 import torch
 import torch.utils.benchmark as benchmark
 
-from gradlab.model.options import BenchOptions
-from gradlab.model.builtins import default_example
 from gradlab.engine import BenchRequest, Engine, LoadRequest, Source
+from gradlab.model.builtins import default_example
+from gradlab.model.options import BenchOptions
 
 NAMES = {"custom Function": "custom", "autograd of forward": "naive", "torch.sigmoid": "builtin"}
 SHAPE = (100, 100)

@@ -15,9 +15,9 @@ import sys
 import threading
 import time
 
-from gradlab.model.options import CheckOptions
-from gradlab.model.builtins import default_example
 from gradlab.engine import CheckRequest, Engine, EngineError, LoadRequest, Source
+from gradlab.model.builtins import default_example
+from gradlab.model.options import CheckOptions
 
 
 def measure(repeats: int) -> dict:

@@ -83,8 +83,8 @@ def launch_times(repeats: int) -> dict:
 
 def engine_restart(repeats: int) -> dict:
     """A killed engine → the next plot, against a bare torch import."""
-    from gradlab.model.builtins import default_example
     from gradlab.engine import CurvesRequest, Engine, EngineError, LoadRequest, Source
+    from gradlab.model.builtins import default_example
 
     source = Source(str(default_example()))
     times, baseline = [], []

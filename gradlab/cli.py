@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import math
 import os
 import re
 import sys
 from dataclasses import asdict
 
+from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, OtherFunction, Source
+from gradlab.engine.client import user_location
 from gradlab.model.bench_table import compare_tables
 from gradlab.model.curve_table import write_csv
+from gradlab.model.json_text import json_text
 from gradlab.model.lint import lint_source
-from gradlab.model.progress import Progress
 from gradlab.model.options import MAX_POINTS, MIN_POINTS, BenchOptions, CheckOptions, add_arguments, from_arguments, number_reader
 from gradlab.model.problems import UserCodeError
+from gradlab.model.progress import Progress
 from gradlab.model.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
 from gradlab.model.source_text import read_source
 from gradlab.model.text_args import parse_shape, parse_sizes, shape_label
-from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, OtherFunction, Source
-from gradlab.engine.client import user_location
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 COMMANDS = ("check", "plot", "bench")
@@ -158,12 +157,12 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8") as handle:
-                handle.write(_json_text(data))
+                handle.write(json_text(data))
         except OSError as exc:  # the results still reach stdout below
             _error(f"--out {args.out}: {exc.strerror or exc}")
             status = EXIT_UNUSABLE
     if args.json:
-        print(_json_text(data))
+        print(json_text(data))
         return status
     env = report.environment
     print(f"{report.function} — {', '.join(request.options.modes)}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} threads, torch {env['torch']}")
@@ -341,28 +340,10 @@ def _finish_check(report: dict, problem: Problem | None, status: int, args) -> i
         report["hint"] = problem.hint
         report["detail"] = problem.detail
     if args.json:
-        print(_json_text(report))
+        print(json_text(report))
     elif problem is not None:
         _error(str(problem))
     return status
-
-
-def _finite(value):
-    """``value`` ready for strict JSON: NaN and infinities become None (``null``), numpy values plain ones."""
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return _finite(value.tolist())
-    return value
-
-
-def _json_text(data) -> str:
-    """``data`` as strict JSON (RFC 8259): no bare NaN or Infinity, which most parsers reject."""
-    return json.dumps(_finite(data), indent=2, allow_nan=False)
 
 
 # -- plot -----------------------------------------------------------------

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QWidget
 
-from gradlab.model.results import FunctionInfo
 from gradlab.gui.widgets import double_spin, named
+from gradlab.model.results import FunctionInfo
 
 _SLIDER_STEPS = 1000
 

@@ -28,14 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradlab.model.bench_table import compare_tables, format_time
-from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
-from gradlab.model.options import BenchOptions
-from gradlab.model.text_args import parse_sizes, shape_label
 from gradlab.gui.log_axis import log_axes
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
 from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import int_spin, named
+from gradlab.model.bench_table import compare_tables, format_time
+from gradlab.model.json_text import json_text
+from gradlab.model.options import BenchOptions
+from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
+from gradlab.model.text_args import parse_sizes, shape_label
 
 install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 
@@ -403,7 +404,7 @@ class BenchmarkPanel(QWidget):
                     )
         else:
             with open(path, "w", encoding="utf-8") as handle:
-                json.dump(report.to_json(), handle, indent=2)
+                handle.write(json_text(report.to_json()))  # strict: a NaN time is null
 
     def open_report(self, path: str) -> None:
         """Show a report saved by ``gradlab bench --out`` or by Export."""

@@ -8,8 +8,8 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from gradlab.model.results import CallStyles, FunctionInfo
 from gradlab.gui.widgets import named
+from gradlab.model.results import CallStyles, FunctionInfo
 
 
 def _format(value: np.ndarray | None) -> str:

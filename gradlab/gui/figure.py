@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.model.results import CurveSet
 from gradlab.gui.qt_setup import ensure_application
 from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
+from gradlab.model.results import CurveSet
 
 PANELS = (("f", "f"), ("df", "f\u2032"), ("d2f", "f\u2033"))
 

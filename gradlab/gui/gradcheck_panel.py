@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradlab.model.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding
 from gradlab.model.options import FLOAT_DTYPES, CheckOptions, SweepOptions
+from gradlab.model.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding
 from gradlab.model.text_args import parse_shape
 
 CHECK_HELP = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(CheckOptions)}

@@ -11,10 +11,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
-from gradlab.model.results import CurveSet
 from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
 from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import double_spin, int_spin, named
+from gradlab.model.results import CurveSet
 
 install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from gradlab.model.results import Problem
 from gradlab.gui.widgets import named
+from gradlab.model.results import Problem
 
 
 class ProblemsLine(QWidget):

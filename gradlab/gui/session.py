@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal, Slot
 
 from gradlab.engine import Engine, EngineError
-from gradlab.model.progress import Progress
 from gradlab.model.results import Problem
 
 INTERACTIVE, BENCHMARK = "interactive", "benchmark"

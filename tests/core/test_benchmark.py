@@ -5,9 +5,9 @@ import json
 import pytest
 import torch
 
-from gradlab.model.bench_table import compare_tables
 from gradlab.core.benchmark import AUTOGRAD_OF_FORWARD, CUSTOM, run_benchmark
 from gradlab.core.loading import load_function_file
+from gradlab.model.bench_table import compare_tables
 from gradlab.model.problems import UserCodeError
 from gradlab.model.progress import finish
 from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy

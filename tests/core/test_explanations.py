@@ -1,7 +1,6 @@
 """Failed checks explained by their real cause, with numbers: constants, precision, the worst entry, gradgradcheck, eps sweeps."""
 
 import re
-import textwrap
 
 import numpy as np
 import pytest

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
+from gradlab.engine import CallsRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
 from gradlab.model.options import CheckOptions
 from gradlab.model.results import CurveSet, FileInfo
-from gradlab.engine import CallsRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, Source
 from tests.helpers import builtin, data
 
 

@@ -153,8 +153,8 @@ def test_a_sweep_without_a_finite_error_offers_no_best_eps_and_right_clicks_leav
     from PySide6.QtCore import QPoint
     from PySide6.QtTest import QTest
 
-    from gradlab.model.results import EpsSweep
     from gradlab.gui.gradcheck_panel import GradcheckPanel
+    from gradlab.model.results import EpsSweep
 
     panel = GradcheckPanel()
     qtbot.addWidget(panel)

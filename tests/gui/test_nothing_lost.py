@@ -16,7 +16,6 @@ from gradlab.gui.autosave import AutosavedBuffer, AutosaveStore
 from gradlab.gui.document import untitled_folder
 from gradlab.gui.error_report import ErrorReporter
 from gradlab.gui.file_actions import FileActions
-from gradlab.gui.main_window import MainWindow
 from tests.gui.conftest import ASK_UNSAVED, PLOT_MS
 from tests.helpers import builtin
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from gradlab.model.results import Curve, CurveSet
 from gradlab.gui.plots import PlotPanel
+from gradlab.model.results import Curve, CurveSet
 
 
 def curve_set(x, with_compare: bool, d2f: bool = True) -> CurveSet:

@@ -2,10 +2,10 @@
 
 from PySide6.QtCore import Qt
 
-from gradlab.model.results import FunctionInfo
 from gradlab.gui.arguments import ArgumentsPanel
 from gradlab.gui.log_spin import NumberSpinBox
 from gradlab.gui.plots import PlotPanel
+from gradlab.model.results import FunctionInfo
 
 
 def test_a_number_spin_box_keeps_tiny_and_huge_values_and_takes_exponents(qtbot):
