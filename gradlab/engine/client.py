@@ -1,5 +1,9 @@
 """The client side of an engine process: start it, send requests, time out, cancel, restart.
 
+Every way an engine ends (close, restart, timeout, cancel, crash) kills its
+whole process group, and with it whatever the user's code started; the
+engine also dies with this process (:mod:`gradlab.engine.tether`).
+
 Imports no torch: the GUI and the CLI use this module in their own process.
 """
 
@@ -17,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from gradlab.engine import lifetime
 from gradlab.model.progress import Progress
 from gradlab.model.results import Location, Problem
 
@@ -118,14 +123,25 @@ class Engine:
             return
         from gradlab.engine.worker import serve
 
-        handle, self._trace_path = tempfile.mkstemp(prefix="gradlab-engine-", suffix=".trace")
+        handle, trace_path = tempfile.mkstemp(prefix="gradlab-engine-", suffix=".trace")
         os.close(handle)
         parent, child = self._context.Pipe()
-        self._process = self._context.Process(target=serve, args=(child, self._trace_path), daemon=True, name="gradlab-engine")
-        with _main_module_hidden():
-            self._process.start()
-        child.close()
-        self._conn = parent
+        process = self._context.Process(target=serve, args=(child, trace_path, os.getpid()), daemon=True, name="gradlab-engine")
+
+        def spawn() -> None:
+            with _main_module_hidden():
+                process.start()
+            lifetime.remember(process, trace_path)
+
+        try:
+            lifetime.run_in_launcher(spawn)
+        except BaseException:
+            parent.close()
+            lifetime.remove_file(trace_path)
+            raise
+        finally:
+            child.close()
+        self._process, self._conn, self._trace_path = process, parent, trace_path
         self._ready = False
         self._on_state("starting")
 
@@ -137,12 +153,14 @@ class Engine:
         return self._process is not None and self._process.is_alive()
 
     def _kill(self) -> str:
-        """Stop the process; return its faulthandler trace."""
+        """Stop the process and every process its user code started; return its faulthandler trace."""
         process, self._process = self._process, None
         if process is not None:
+            lifetime.kill_group(process.pid)
             if process.is_alive():
-                process.kill()
+                process.kill()  # it had not made its group yet
             process.join(5)
+            lifetime.forget(process.pid)
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -151,9 +169,9 @@ class Engine:
             try:
                 with open(self._trace_path, encoding="utf-8", errors="replace") as handle:
                     trace = handle.read()
-                os.unlink(self._trace_path)
             except OSError:
                 pass
+            lifetime.remove_file(self._trace_path)
             self._trace_path = ""
         return trace
 
@@ -163,9 +181,13 @@ class Engine:
         self.start()
         self._on_state("restarted")
 
-    def close(self) -> None:
-        """Stop the process for good (it is restarted by the next request)."""
-        if self._conn is not None and self.is_alive():
+    def close(self, graceful: bool = True) -> None:
+        """Stop the process and its group (a later request starts a new one).
+
+        ``graceful`` first asks the engine to end and waits up to 2 s; without
+        it the group is killed at once (an exception or a signal is on its way).
+        """
+        if graceful and self._conn is not None and self.is_alive():
             try:
                 self._conn.send(None)
                 self._process.join(2)
@@ -301,5 +323,5 @@ class Engine:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(graceful=exc_type is None)

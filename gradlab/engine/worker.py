@@ -2,7 +2,9 @@
 
 ``faulthandler`` writes every thread's stack to a trace file when the process
 crashes, and on SIGUSR1 (POSIX) when the client is about to stop a stuck
-request, so the client can say where the user's code was.
+request, so the client can say where the user's code was.  Before anything
+else, :func:`~gradlab.engine.tether.tether` puts the process in a process
+group of its own and binds its life to the client's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 import traceback
 from collections.abc import Callable
 
+from gradlab.engine.tether import tether
 from gradlab.model.progress import Progress
 
 #: Seconds between two progress messages of one request.
@@ -79,8 +82,19 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
-def serve(conn, trace_path: str) -> None:
-    """Serve requests from ``conn`` until it closes or a ``None`` request arrives."""
+def serve(conn, trace_path: str, parent_pid: int) -> None:
+    """Serve requests from ``conn`` until it closes or a ``None`` request arrives.
+
+    Parameters
+    ----------
+    conn : multiprocessing.connection.Connection
+        The pipe to the client.
+    trace_path : str
+        Where faulthandler writes stack dumps.
+    parent_pid : int
+        The client's pid: this process, and all that user code starts, dies with it.
+    """
+    tether(parent_pid, trace_path)  # before any user code: its processes join the engine's group
     trace_file = open(trace_path, "w")  # noqa: SIM115 - lives as long as the process
     faulthandler.enable(file=trace_file, all_threads=True)
     if hasattr(signal, "SIGUSR1"):
@@ -90,9 +104,9 @@ def serve(conn, trace_path: str) -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
+    from gradlab.engine.handlers import engine_info, handle
     from gradlab.model.problems import UserCodeError
     from gradlab.model.results import Problem
-    from gradlab.engine.handlers import engine_info, handle
 
     _limit_memory()
 

@@ -124,9 +124,19 @@ class FileActions(QObject):
         answer = box.exec()
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(buttons(answer), "cancel")
 
+    def keep_unsaved(self) -> None:
+        """From now on replace or close without asking: unsaved text stays in the autosave, offered back at the next launch.
+
+        For a close nobody may answer a question for (SIGTERM).
+        """
+        self.document.autosave_now()
+        self._asks = False
+
+    _asks = True
+
     def maybe_save(self) -> bool:
         """True when it is safe to replace the buffer: nothing unsaved, saved now, or discarded on purpose."""
-        if not self.document.modified:
+        if not self.document.modified or not self._asks:
             return True
         answer = self.ask_unsaved()
         if answer == "save":
