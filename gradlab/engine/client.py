@@ -100,10 +100,14 @@ class Engine:
     on_state : callable, optional
         Called with ``"starting"``, ``"ready"``, ``"busy"``, ``"restarted"``
         or ``"stopped"`` as the state changes (from the requesting thread).
+    memory_share : float
+        This engine's part of the memory budget (:mod:`gradlab.engine.memory`): 1 for
+        a client with one engine, 1/2 each for the window's two.
     """
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT, on_state: Callable[[str], None] | None = None) -> None:
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, on_state: Callable[[str], None] | None = None, memory_share: float = 1.0) -> None:
         self.timeout = timeout
+        self.memory_share = memory_share
         self.info = None
         self._on_state = on_state or (lambda state: None)
         self._context = multiprocessing.get_context("spawn")
@@ -126,7 +130,7 @@ class Engine:
         handle, trace_path = tempfile.mkstemp(prefix="gradlab-engine-", suffix=".trace")
         os.close(handle)
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=serve, args=(child, trace_path, os.getpid()), daemon=True, name="gradlab-engine")
+        process = self._context.Process(target=serve, args=(child, trace_path, os.getpid(), self.memory_share), daemon=True, name="gradlab-engine")
 
         def spawn() -> None:
             with _main_module_hidden():

@@ -17,6 +17,7 @@ import time
 import traceback
 from collections.abc import Callable
 
+from gradlab.engine.memory import engine_memory_limit
 from gradlab.engine.tether import tether
 from gradlab.model.progress import Progress
 
@@ -43,23 +44,7 @@ def _progress_sender(conn, request_id: int) -> Callable[[Progress], None]:
     return send
 
 
-#: Environment variable: the engine's memory limit in MB (0 switches it off).
-MEMORY_LIMIT_VARIABLE = "GRADLAB_ENGINE_MEMORY_LIMIT_MB"
-
-
-def memory_limit_bytes() -> int | None:
-    """The engine's data-segment limit: the variable's MB, else three quarters of physical memory."""
-    value = os.environ.get(MEMORY_LIMIT_VARIABLE)
-    if value is not None:
-        megabytes = int(value)
-        return megabytes * 2**20 if megabytes > 0 else None
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4)
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _limit_memory() -> None:
+def _limit_memory(share: float) -> None:
     """Cap the engine's heap so a runaway allocation fails in user code instead of swapping the machine to death.
 
     RLIMIT_DATA covers malloc'd and anonymous memory (torch's CPU tensors).  On a
@@ -69,7 +54,7 @@ def _limit_memory() -> None:
         import resource
     except ImportError:  # not POSIX
         return
-    limit = memory_limit_bytes()
+    limit = engine_memory_limit(share)
     if limit is None:
         return
     import torch
@@ -82,7 +67,7 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
-def serve(conn, trace_path: str, parent_pid: int) -> None:
+def serve(conn, trace_path: str, parent_pid: int, memory_share: float = 1.0) -> None:
     """Serve requests from ``conn`` until it closes or a ``None`` request arrives.
 
     Parameters
@@ -108,7 +93,7 @@ def serve(conn, trace_path: str, parent_pid: int) -> None:
     from gradlab.model.problems import UserCodeError
     from gradlab.model.results import Problem
 
-    _limit_memory()
+    _limit_memory(memory_share)
 
     try:
         conn.send(("ready", engine_info()))

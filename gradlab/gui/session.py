@@ -129,7 +129,8 @@ class _Lane(QObject):
 
     def __init__(self, timeout: float, parent: QObject) -> None:
         super().__init__(parent)
-        self.engine = Engine(timeout=timeout, on_state=lambda state: self._emit(self.state_changed, state))
+        # the window's two engines share one memory budget: neither may take the machine from the other
+        self.engine = Engine(timeout=timeout, on_state=lambda state: self._emit(self.state_changed, state), memory_share=0.5)
         self._queue: queue.Queue = queue.Queue()
         self._latest: dict[str, Job] = {}
         self._lock = threading.Lock()
