@@ -250,6 +250,8 @@ def _function_json(checks: FunctionChecks) -> dict:
         "gradgradcheck": _check_json(checks.gradgradcheck),
         "extra": {result.name: _check_json(result) for result in checks.extra},
         "capabilities": asdict(checks.capabilities) if checks.capabilities else None,
+        "kind": "Function",
+        "taylor": asdict(checks.taylor) if checks.taylor else None,
         "warnings": checks.captured.warnings,
         "stdout": checks.captured.stdout,
     }
@@ -330,6 +332,8 @@ def run_check(args: argparse.Namespace) -> int:
                     print(f"    {_verdict_text(result)}")
                 if checks.capabilities:
                     print(f"    {checks.capabilities.summary()}")
+                if checks.taylor:
+                    print(f"    {checks.taylor.summary()}")
                 _print_captured(checks)
     return _finish_check(report, None, status, args)
 

@@ -36,10 +36,13 @@ from gradlab.core.jacobians import (
     worst_entry,
     worst_error,
 )
+from gradlab.core.kinks import move_off_kinks
 from gradlab.core.loading import FunctionSpec
+from gradlab.core.saved_tensors import find_saved_intermediates
+from gradlab.core.taylor import taylor_test
 from gradlab.model.problems import problem_from_exception
 from gradlab.model.progress import Work
-from gradlab.model.results import Capabilities, CheckResult, EpsSweep, FunctionChecks, Jacobians, WorstEntry
+from gradlab.model.results import Capabilities, CheckResult, EpsSweep, FunctionChecks, Jacobians, TaylorCheck, WorstEntry
 
 _GRADCHECK_MODULE = sys.modules["torch.autograd.gradcheck"]
 
@@ -491,6 +494,7 @@ def _check_function(
         inputs = make_inputs(spec, shape, dtype, "cpu", seed)
         with torch.no_grad():
             probe = fn(*inputs)  # forward errors make the file unusable: raise them as such
+        inputs = _off_kinks(spec, inputs, eps, captured.warnings)
         nonfinite = _nonfinite_warning(probe, spec)
         if nonfinite:
             captured.warnings.append(nonfinite)
@@ -530,7 +534,11 @@ def _check_function(
         elif not nonfinite:
             explain.first(first)
             explain.second(second, first, grad_outputs)
-        caps = capabilities(spec, "not supported" if blocker else "yes")
+        double_backward = "not supported" if blocker else "yes"
+        if not blocker and second.passed is False:
+            double_backward = _explain_saved_intermediates(spec, inputs, second) or double_backward
+        caps = capabilities(spec, double_backward)
+        taylor = _best_effort(lambda: _taylor(spec, seed))
         extra = []
         if forward_ad:
             extra.append(
@@ -555,6 +563,40 @@ def _check_function(
         jacobians=jacobians,
         dtype=str(dtype).replace("torch.", ""),
         eps=eps,
+        taylor=taylor,
+    )
+
+
+def _off_kinks(spec: FunctionSpec, inputs: tuple, eps: float, warnings: list[str]) -> tuple:
+    """``inputs`` with elements near a kink (ReLU at 0, abs, clamp edges) moved away, where finite differences mean nothing."""
+    moved_inputs, moved = _best_effort(lambda: move_off_kinks(spec, inputs, eps, elementwise=spec.options.elementwise, seed=0)) or (inputs, 0)
+    if moved:
+        warnings.append(
+            f"{moved} input element(s) lay within 2·eps of a kink, where f is not differentiable and finite differences "
+            "mean nothing: they were moved 6·eps away before checking"
+        )
+    return moved_inputs
+
+
+def _explain_saved_intermediates(spec: FunctionSpec, inputs: tuple, second: CheckResult) -> str:
+    """Name the tensors forward saved that break double backward (hint of ``second``); the capability text, or ""."""
+    found = _best_effort(lambda: find_saved_intermediates(spec, tuple(t.detach().clone().requires_grad_(t.requires_grad) if isinstance(t, torch.Tensor) else t for t in inputs)))
+    if not found:
+        return ""
+    second.hint = "; ".join(item.explanation for item in found)
+    names = ", ".join(f"{item.name} (line {item.lineno})" for item in found)
+    return f"no: forward saves {names} without autograd history"
+
+
+def _taylor(spec: FunctionSpec, seed: int) -> TaylorCheck:
+    result = taylor_test(spec, seed=seed)
+    return TaylorCheck(
+        slope=float(result.slope),
+        passed=result.passed,
+        note=result.note,
+        hs=[float(h) for h in result.hs],
+        remainders=[float(r) for r in result.remainders],
+        points_used=int(result.points_used),
     )
 
 

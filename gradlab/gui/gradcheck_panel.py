@@ -340,7 +340,8 @@ class GradcheckPanel(QWidget):
         for row, result in enumerate(checks.rows):
             self._set_row(row, result)
         self.details.setText(_details(checks.rows))
-        self.capabilities.setText(checks.capabilities.summary() if checks.capabilities else " ")
+        lines = [item.summary() for item in (checks.capabilities, checks.taylor) if item is not None]
+        self.capabilities.setText("\n".join(lines) or " ")
         self.show_jacobians(checks.jacobians)
 
     def _set_row(self, row: int, result: CheckResult) -> None:

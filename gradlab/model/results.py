@@ -241,6 +241,28 @@ class CheckResult:
 
 
 @dataclass
+class TaylorCheck:
+    """The Taylor test: |f(x + h·v) − f(x) − h·⟨∇f, v⟩| against h, whose log–log slope is 2 for a right gradient, 1 for a wrong one.
+
+    ``passed`` is None when it could not run; ``note`` says why, or what else it saw.
+    """
+
+    slope: float
+    passed: bool | None
+    note: str = ""
+    hs: list[float] = field(default_factory=list)
+    remainders: list[float] = field(default_factory=list)
+    points_used: int = 0
+
+    def summary(self) -> str:
+        if self.passed is None:
+            return f"Taylor test: not run ({self.note})"
+        verdict = "pass" if self.passed else "FAIL"
+        detail = self.note or (f"remainder slope {self.slope:.2f}" if self.slope == self.slope else "remainder at round-off")
+        return f"Taylor test (eps-free: the remainder falls like h\u00b2 for a right gradient): {verdict} \u2014 {detail}"
+
+
+@dataclass
 class FunctionChecks:
     """The checks of one Function, with what its code printed and warned.
 
@@ -258,6 +280,7 @@ class FunctionChecks:
     jacobians: Jacobians | None = None
     dtype: str = "float64"
     eps: float = 1e-6
+    taylor: TaylorCheck | None = None
 
     @property
     def rows(self) -> list[CheckResult]:
