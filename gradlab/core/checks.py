@@ -538,7 +538,7 @@ def _check_function(
         if not blocker and second.passed is False:
             double_backward = _explain_saved_intermediates(spec, inputs, second) or double_backward
         caps = capabilities(spec, double_backward)
-        taylor = _best_effort(lambda: _taylor(spec, seed))
+        taylor = _best_effort(lambda: _taylor(spec, inputs, seed))  # at the checked points, kinks moved away
         extra = []
         if forward_ad:
             extra.append(
@@ -588,8 +588,8 @@ def _explain_saved_intermediates(spec: FunctionSpec, inputs: tuple, second: Chec
     return f"no: forward saves {names} without autograd history"
 
 
-def _taylor(spec: FunctionSpec, seed: int) -> TaylorCheck:
-    result = taylor_test(spec, seed=seed)
+def _taylor(spec: FunctionSpec, inputs: tuple, seed: int) -> TaylorCheck:
+    result = taylor_test(spec, inputs, seed=seed)
     return TaylorCheck(
         slope=float(result.slope),
         passed=result.passed,

@@ -36,3 +36,4 @@ def test_inputs_on_a_kink_are_moved_off_it_and_the_check_says_so():
     entry = report["functions"][0]
     assert code == 0 and entry["gradcheck"]["passed"] is True, entry["gradcheck"]
     assert any("kink" in warning and "moved" in warning for warning in entry["warnings"])
+    assert entry["taylor"]["passed"] is True, "the Taylor test runs at the same, moved, points"
