@@ -9,6 +9,7 @@ direction ``w`` of its output, which gives directional derivatives in ``t``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -25,6 +26,7 @@ from gradlab.core.invoke import (
     make_inputs,
     user_callable,
 )
+from gradlab.core.kinks import find_kinks
 from gradlab.core.loading import FunctionSpec
 from gradlab.model.options import MAX_POINTS, MIN_POINTS, curve_grid_problem
 from gradlab.model.problems import UserCodeError, problem_from_exception
@@ -299,8 +301,11 @@ def compute_curves(
         for name, fn in options.compare.items():
             references.append(_reference(probe, user_callable(fn, spec.filename, f"compare[{name!r}]"), x, name))
         notes = probe.notes + _nonfinite_notes(hand) + _derivative_notes(spec, probe, hand, references[0])
+        kinks = []
         if options.elementwise:
             notes += _not_elementwise_note(spec, probe, x, hand.f)
+            kinks = _kinks(probe, apply_function(spec), lo, hi, eps)
+            notes += [_kink_note(kinks, probe.parameter)] if kinks else []
     grid = _numpy(x)
     residuals = [
         r
@@ -317,4 +322,27 @@ def compute_curves(
         residuals=residuals,
         notes=notes,
         captured=captured,
+        kinks=[kink.x for kink in kinks],
     )
+
+
+#: Grid points on which kinks are looked for (find_kinks refines between them): cheap at any plot resolution.
+KINK_GRID = 2001
+
+
+def _kinks(probe, fn: Callable, lo: float, hi: float, eps: float | None) -> list:
+    """Where f′ jumps (ReLU at 0, abs, clamp edges); never fails the curves."""
+    grid = torch.linspace(lo, hi, KINK_GRID, dtype=_DTYPE)
+    try:
+        with torch.no_grad():
+            found = find_kinks(lambda t: probe(fn, t), grid, eps or 1e-6)
+    except Exception:  # noqa: BLE001 - a hint, not a verdict
+        return []
+    tiny = 1e-9 * (hi - lo)  # a kink at 0 found at -6e-17 is at 0
+    return [dataclasses.replace(kink, x=0.0) if abs(kink.x) < tiny else kink for kink in found]
+
+
+def _kink_note(kinks: list, parameter: str) -> str:
+    where = ", ".join(f"{parameter} = {kink.x:.4g} (f\u2032 {kink.left_derivative:.3g} \u2192 {kink.right_derivative:.3g})" for kink in kinks[:5])
+    more = f" and {len(kinks) - 5} more" if len(kinks) > 5 else ""
+    return f"f is not differentiable at {where}{more} (dotted lines): finite differences are meaningless within eps of a kink, and checks move their inputs off it"

@@ -42,6 +42,7 @@ class PlotPanel(QWidget):
         self._items: dict[tuple[str, str], pg.PlotDataItem] = {}
         self._overlay_boxes: dict[str, QCheckBox] = {}
         self._curves: CurveSet | None = None
+        self._kink_lines: list = []
         self._build_controls()
         self._build_plots()
 
@@ -183,6 +184,7 @@ class PlotPanel(QWidget):
             self._show_unsupported(name, "" if values is not None else f"hand-written {title} unavailable:\n{_wrap(note)}")
         self.plots["plotD2F"].getPlotItem().setLabel("bottom", curves.parameter)
         self._show_residuals(curves)
+        self._show_kinks(curves.kinks)
         notes = list(curves.notes)
         self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
@@ -190,9 +192,26 @@ class PlotPanel(QWidget):
         if self._pointer is not None:
             self._on_mouse_moved(*self._pointer)  # the readout and tangent follow the new curves, not the old
 
+    def _show_kinks(self, kinks: list[float]) -> None:
+        """A dotted vertical line at each kink, in every plot: finite differences mean nothing there."""
+        for plot, line in self._kink_lines:
+            plot.removeItem(line)
+        self._kink_lines = []
+        for x in kinks:
+            for plot in self._all_plots.values():
+                line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pg.mkPen("#a00", width=1, style=Qt.PenStyle.DotLine))
+                line.setToolTip(f"kink at {x:.4g}: f is not differentiable here")
+                plot.addItem(line, ignoreBounds=True)
+                self._kink_lines.append((plot, line))
+
+    def kinks_shown(self) -> list[float]:
+        """The x of each kink line (one per kink)."""
+        return sorted({line.value() for _plot, line in self._kink_lines})
+
     def clear(self, message: str = "") -> None:
         """Show no curves (they belonged to another file), with ``message`` where f would be."""
         self._curves = None
+        self._show_kinks([])
         for plot_name, label in list(self._items):
             self._set_curve(plot_name, label, None, None, None)  # emptied and out of the legend
         for box in self._overlay_boxes.values():

@@ -147,6 +147,8 @@ class CurveSet:
         Hand-written minus each reference that has the derivative.
     notes : list of str
         Things the user should know (non-finite points, multiple outputs...).
+    kinks : list of float
+        Where f is not differentiable (f′ jumps): finite differences mean nothing there.
     """
 
     function: str
@@ -157,6 +159,7 @@ class CurveSet:
     residuals: list[Residual]
     notes: list[str] = field(default_factory=list)
     captured: Captured = field(default_factory=Captured)
+    kinks: list[float] = field(default_factory=list)
 
     def reference(self, label: str) -> Curve:
         """Return the reference curve called ``label``."""

@@ -137,3 +137,13 @@ def test_a_click_the_instant_run_is_enabled_after_a_cancel_runs(window, qtbot):
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.checks is not None, timeout=PLOT_MS)
     assert panel.checks.function == "Sigmoid" and time.monotonic() - started < PLOT_MS / 1000
+
+
+def test_a_kink_is_marked_on_the_plots_and_named_in_the_notes(window, qtbot):
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.open_file(builtin("relu.py"))
+    assert window.plot_panel.kinks_shown() == [0.0]
+    assert "not differentiable at x = 0" in window.plot_panel.notes.text()
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.open_file(builtin("sigmoid.py"))
+    assert window.plot_panel.kinks_shown() == [], "a smooth function has none, and the old lines are gone"
