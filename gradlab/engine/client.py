@@ -204,6 +204,14 @@ class Engine:
         """Stop the running request (the process is restarted); safe from any thread."""
         self._cancel.set()
 
+    def wait_until_ready(self) -> None:
+        """Start the process if needed and wait until it has imported torch (sets :attr:`info`; EngineError if it cannot)."""
+        with self._lock:
+            if self.closing:
+                return
+            self.start()
+            self._wait_ready(threading.Event())
+
     # -- requests --------------------------------------------------------
     def _wait_ready(self, cancelled: threading.Event) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -222,7 +230,7 @@ class Engine:
                 exitcode = self._process.exitcode
                 trace = self._kill()
                 raise EngineError(Problem("crash", f"the engine process failed to start ({_signal_name(exitcode)})", detail=trace))
-            elif cancelled.is_set():
+            elif cancelled.is_set() or self.closing:
                 cancelled.clear()
                 raise EngineError(Problem("cancelled", "cancelled while the engine was starting"))
             elif time.monotonic() > deadline:

@@ -126,6 +126,7 @@ class GradcheckPanel(QWidget):
         self.views = named(QTabWidget(), "gradcheckViews")
         self.views.addTab(self._build_jacobians(), "Jacobians")
         self.views.addTab(self._build_sweep(), "eps sweep")
+        self.views.addTab(self._build_taylor(), "Taylor test")
         splitter.addWidget(self.views)
         splitter.setSizes([160, 400])
         layout.addWidget(splitter, 1)
@@ -223,6 +224,49 @@ class GradcheckPanel(QWidget):
         layout.addWidget(self.heatmaps, 1)
         layout.addWidget(self.cell_info)
         return page
+
+    def _build_taylor(self) -> QWidget:
+        """The Taylor test's remainder against h, log–log, with h and h² guides through its smallest step."""
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.taylor_info = named(QLabel("run the checks: the remainder |f(x+hv) − f(x) − h⟨∇f, v⟩| falls like h² for a right gradient"), "taylorInfo")
+        self.taylor_info.setWordWrap(True)
+        layout.addWidget(self.taylor_info)
+        self.taylor_plot = named(pg.PlotWidget(axisItems=log_axes()), "taylorPlot")
+        self.taylor_plot.setLogMode(True, True)
+        for side in ("bottom", "left"):
+            self.taylor_plot.getAxis(side).enableAutoSIPrefix(False)
+        self.taylor_plot.setLabel("bottom", "h")
+        self.taylor_plot.setLabel("left", "remainder")
+        self.taylor_plot.addLegend(offset=(10, 10))
+        self.taylor_plot.showGrid(x=True, y=True, alpha=0.25)
+        self._taylor_items = {
+            "remainder": self.taylor_plot.plot(name="remainder (hand-written backward)", pen=pg.mkPen("#1f77b4", width=2), symbol="o", symbolSize=5),
+            "h2": self.taylor_plot.plot(name="slope 2 (right gradient)", pen=pg.mkPen("#2ca02c", style=Qt.PenStyle.DashLine)),
+            "h1": self.taylor_plot.plot(name="slope 1 (wrong gradient)", pen=pg.mkPen("#d62728", style=Qt.PenStyle.DashLine)),
+        }
+        layout.addWidget(self.taylor_plot, 1)
+        return page
+
+    def show_taylor(self, taylor) -> None:
+        """Plot the Taylor test's remainders (or clear the plot when ``taylor`` is None)."""
+        hs = np.asarray(taylor.hs if taylor else [], dtype=float)
+        rs = np.asarray(taylor.remainders if taylor else [], dtype=float)
+        keep = np.isfinite(rs) & (rs > 0)
+        self._taylor_items["remainder"].setData(hs[keep], rs[keep])
+        if keep.any():
+            h0, r0 = hs[keep][-1], rs[keep][-1]  # the guides meet the smallest step's remainder
+            self._taylor_items["h2"].setData(hs[keep], r0 * (hs[keep] / h0) ** 2)
+            self._taylor_items["h1"].setData(hs[keep], r0 * (hs[keep] / h0))
+        else:
+            for key in ("h2", "h1"):
+                self._taylor_items[key].setData([], [])
+        self.taylor_info.setText(taylor.summary() if taylor else "run the checks: the remainder falls like h\u00b2 for a right gradient")
+
+    def taylor_data(self) -> tuple[np.ndarray, np.ndarray] | None:
+        x, y = self._taylor_items["remainder"].getOriginalDataset()
+        return None if x is None or len(x) == 0 else (x, y)
 
     def _build_sweep(self) -> QWidget:
         page = QWidget()
@@ -322,6 +366,7 @@ class GradcheckPanel(QWidget):
         self.show_jacobians(None)
         self.cell_info.setText(" ")
         self.sweep = None
+        self.show_taylor(None)
         for curve, best, cube in self._sweep_items.values():
             curve.setData([], [])
             best.setVisible(False)
@@ -343,6 +388,7 @@ class GradcheckPanel(QWidget):
         lines = [item.summary() for item in (checks.capabilities, checks.taylor) if item is not None]
         self.capabilities.setText("\n".join(lines) or " ")
         self.show_jacobians(checks.jacobians)
+        self.show_taylor(checks.taylor)
 
     def _set_row(self, row: int, result: CheckResult) -> None:
         def fmt(value):

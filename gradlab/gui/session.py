@@ -199,9 +199,10 @@ class _Lane(QObject):
 
     def _serve(self) -> None:
         try:
-            self.engine.start()
+            self.engine.wait_until_ready()  # torch is imported now, not when the first request comes
         except Exception as exc:  # noqa: BLE001 - reported with the first request instead
-            self._emit(self.state_changed, f"failed to start: {exc}")
+            if not self._closing:
+                self._emit(self.state_changed, f"failed to start: {exc}")
         while True:
             job = self._queue.get()
             if job is None or self._closing:

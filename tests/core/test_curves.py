@@ -138,8 +138,10 @@ def test_curves_are_one_batched_call_not_a_loop_over_points(tmp_path):
         loaded = load_function_file(str(counter))
         compute_curves(loaded.functions[0], points=points)
         calls = loaded.module.CALLS
-        assert all(n == points for n in calls)
-        assert len(calls) <= 8, f"{len(calls)} forward calls for {points} points"
+        on_the_grid = [n for n in calls if n == points]
+        assert len(on_the_grid) <= 8, f"{len(on_the_grid)} forward calls for {points} points"
+        # the kink search evaluates its own grid, also in a few batched calls, never one per point
+        assert len(calls) - len(on_the_grid) <= 8 and all(n == points or n > 100 for n in calls), calls
 
 
 def function_of(path, name):

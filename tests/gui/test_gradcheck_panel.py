@@ -186,3 +186,13 @@ def test_switching_function_forgets_the_last_ones_verdicts(window, qtbot):
     with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
         window.select_function("Second")
     assert panel.result.rowCount() == 0 and "Second: not checked yet" in panel.status.text()
+
+
+def test_the_taylor_test_is_plotted_log_log_and_tells_a_wrong_backward(window, qtbot):
+    panel = open_and_show_panel(window, qtbot, data("wrong_sign.py"))
+    run_checks(window, qtbot)
+    hs, remainders = panel.taylor_data()
+    assert len(hs) >= 5 and (remainders > 0).all()
+    slope = np.polyfit(np.log(hs[-4:]), np.log(remainders[-4:]), 1)[0]
+    assert abs(slope - 1.0) < 0.2, "a wrong gradient's remainder falls like h"
+    assert "FAIL" in panel.taylor_info.text() and "Taylor test" in panel.capabilities.text()
