@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSpli
 from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
 from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import double_spin, int_spin, named
+from gradlab.model.options import MAX_POINTS, MIN_POINTS
 from gradlab.model.results import CurveSet
 
 install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
@@ -50,7 +51,7 @@ class PlotPanel(QWidget):
     def _build_controls(self) -> None:
         self.domain_low = double_spin("domainLow", -5.0, step=0.5)
         self.domain_high = double_spin("domainHigh", 5.0, step=0.5)
-        self.points = int_spin("pointsSpin", 1001, 3, 1_000_001, step=100)
+        self.points = int_spin("pointsSpin", 1001, MIN_POINTS, MAX_POINTS, step=100)
         self.residuals_box = named(QCheckBox("residuals"), "showResiduals")
         self.residuals_box.setChecked(True)
         for widget in (self.domain_low, self.domain_high, self.points):
