@@ -18,10 +18,10 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QSettings, QStandardPath
 from gradlab.gui.autosave import AutosaveStore
 from gradlab.gui.editor import CodeEditor
 from gradlab.gui.file_io import write_text_atomically
+from gradlab.gui.file_reading import read_source_in_time
 from gradlab.model.builtins import builtin_functions_dir
 from gradlab.model.problems import UserCodeError
 from gradlab.model.requests import Source
-from gradlab.model.source_text import read_source
 
 #: How often unsaved text is written to the autosave folder.
 AUTOSAVE_MS = 3000
@@ -47,7 +47,7 @@ def untitled_folder() -> str:
 def read_disk(path: str) -> str | None:
     """``path``'s text, or None when it cannot be read."""
     try:
-        return read_source(path)
+        return read_source_in_time(path)
     except UserCodeError:
         return None
 

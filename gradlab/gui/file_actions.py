@@ -15,13 +15,13 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from gradlab.gui.autosave import AutosavedBuffer
 from gradlab.gui.document import Document
+from gradlab.gui.file_reading import read_source_in_time
 from gradlab.gui.file_runner import FileRunner
 from gradlab.gui.problems import ProblemsLine
 from gradlab.model.builtins import default_example, new_function_template
 from gradlab.model.curve_table import write_csv
 from gradlab.model.problems import UserCodeError
 from gradlab.model.results import CurveSet, Problem
-from gradlab.model.source_text import read_source
 
 
 class FileActions(QObject):
@@ -44,7 +44,7 @@ class FileActions(QObject):
         if (path != self.document.path or self.document.modified) and not self.maybe_save():
             return False  # reopening the current file would replace its unsaved edits too
         try:
-            text = read_source(path)
+            text = read_source_in_time(path)
         except UserCodeError as exc:
             self.problems.show_problem(exc.problem)
             return False

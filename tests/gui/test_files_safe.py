@@ -173,3 +173,21 @@ def test_the_autosave_rewrites_a_record_only_when_the_text_changed(window, qtbot
     type_at_end(window, qtbot, "!")
     window.document.autosave_now()
     assert window.document.autosave.saved_text(str(path)).endswith("# typed!")
+
+
+def test_a_file_that_does_not_answer_is_given_up_on_and_the_window_stays_live(window, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from gradlab.gui import file_reading
+
+    path = user_file(tmp_path, "on_a_hung_mount.py")
+    release = threading.Event()
+    real = file_reading.read_source
+    monkeypatch.setattr(file_reading, "read_source", lambda p: release.wait(30) and real(p))  # a read that hangs
+    monkeypatch.setattr(file_reading, "READ_TIMEOUT_S", 0.5)
+    before = window.editor.toPlainText()
+    started = time.monotonic()
+    assert window.open_file(str(path)) is False
+    release.set()
+    assert time.monotonic() - started < 2.0
+    assert "no answer within 0.5 s" in window.problems.text() and window.editor.toPlainText() == before
