@@ -38,6 +38,7 @@ class CheckView(QObject):
         runner.function_changed.connect(self._on_function_changed)
         runner.loaded.connect(lambda _info: panel.show_lint(lint_source(runner.document.text())))
         self._checked_function: str | None = None
+        self._pending = None  # the token of a click waiting for the load
 
     def cancel(self) -> None:
         """Cancel the check or sweep, whether it runs now or waits behind the load or a plot."""
@@ -59,8 +60,6 @@ class CheckView(QObject):
         if info is not None and self._checked_function not in (None, info.name):
             self._forget(f"{info.name}: not checked yet")
         self._checked_function = info.name if info is not None else None
-
-    _pending = None
 
     def _when_loaded(self, kind: type, options: CheckOptions | SweepOptions) -> None:
         """A click before the file has loaded waits for the load; it is never dropped."""

@@ -46,6 +46,7 @@ class CurvesView(QObject):
         self._calls_job: Job | None = None
         self._asked_at = 0.0
         self._ranged: tuple[str | None, str] | None = None  # (path, Function) whose domain the controls show
+        self._shown_path: str | None = None  # whose curves are on screen
         runner.switched.connect(self._on_switched)
         runner.function_changed.connect(self._on_function_changed)
         runner.failed.connect(self._on_load_failed)
@@ -129,5 +130,3 @@ class CurvesView(QObject):
     def _on_failed(self, job: Job, problem: Problem) -> None:
         if job in (self._curves_job, self._calls_job) and self.runner.is_current(job) and problem.kind != "superseded":
             self.failed.emit(problem)
-
-    _shown_path: str | None = None

@@ -33,6 +33,7 @@ class FileActions(QObject):
         self._curves = curves
         self.restore_dialog: QMessageBox | None = None
         self._pending_restores: list[AutosavedBuffer] = []
+        self._asks = True  # False once keep_unsaved(): a close nobody may answer
 
     def _status(self, text: str, ms: int = 8000) -> None:
         self.window.statusBar().showMessage(text, ms)
@@ -131,8 +132,6 @@ class FileActions(QObject):
         """
         self.document.autosave_now()
         self._asks = False
-
-    _asks = True
 
     def maybe_save(self) -> bool:
         """True when it is safe to replace the buffer: nothing unsaved, saved now, or discarded on purpose."""
