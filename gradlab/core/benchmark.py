@@ -16,24 +16,21 @@ returns the :class:`~gradlab.model.results.BenchmarkReport`.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import platform
-import sys
-from collections import Counter
 from collections.abc import Callable, Sequence
 
 import torch
 import torch.utils.benchmark as benchmark
 
+from gradlab.core.bench_explain import explain
 from gradlab.core.capture import captured_output
 from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of_forward, first_tensor, make_inputs, user_callable
 from gradlab.core.loading import FunctionSpec
 from gradlab.model.other_functions import same_signature
 from gradlab.model.problems import UserCodeError
 from gradlab.model.progress import Progress, Work
-from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, Problem
+from gradlab.model.results import BenchmarkReport, BenchmarkRow, Problem
 from gradlab.model.text_args import shape_label
 
 CUSTOM = "custom Function"
@@ -140,81 +137,6 @@ def mismatch(fn: Callable, reference: tuple, inputs: tuple, dtype: torch.dtype) 
         if (g is None) != (r is None) or (g is not None and not torch.allclose(g, r, equal_nan=True, **tolerance)):
             return f"gradient {index} differs from the custom Function's; not timed"
     return ""
-
-
-def _first_level_ops(events) -> list[str]:
-    """aten ops not called by another aten op: the operations the Python code (or autograd) dispatched."""
-    names = []
-    for event in events:
-        if not event.name.startswith("aten::"):
-            continue
-        parent = event.cpu_parent
-        while parent is not None and not parent.name.startswith("aten::"):
-            parent = parent.cpu_parent
-        if parent is None:
-            names.append(event.name)
-    return names
-
-
-def _kernels(events) -> int:
-    return sum(1 for e in events if e.device_type == torch.autograd.DeviceType.CUDA)
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced():
-    """torch.profiler's tracer logs every start and stop to the process's stderr; keep that off the user's terminal."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def explain(name: str, fn: Callable, inputs: tuple, size: int, device: str) -> BenchmarkWhy:
-    """Ops and kernels launched by forward and backward, bytes saved for backward, and CUDA peak memory."""
-    activities = [torch.profiler.ProfilerActivity.CPU]
-    if device.startswith("cuda"):
-        activities.append(torch.profiler.ProfilerActivity.CUDA)
-    diff = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
-    saved: dict[int, int] = {}
-
-    def pack(tensor):
-        saved[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
-        return tensor
-
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        baseline = torch.cuda.memory_allocated()
-    with _native_stderr_silenced():
-        with torch.profiler.profile(activities=activities) as forward_profile:
-            with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-                out = first_tensor(fn(*inputs))
-        with torch.profiler.profile(activities=activities) as backward_profile:
-            if out.requires_grad:
-                torch.autograd.grad(out, diff, torch.ones_like(out), allow_unused=True)
-    peak = None
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-        peak = int(torch.cuda.max_memory_allocated() - baseline)
-    forward_ops = _first_level_ops(forward_profile.events())
-    backward_ops = [n for n in _first_level_ops(backward_profile.events()) if n != "aten::ones_like"]
-    top = [f"{op} \u00d7{n}" for op, n in Counter(forward_ops + backward_ops).most_common(6)]
-    return BenchmarkWhy(
-        implementation=name,
-        size=size,
-        forward_ops=len(forward_ops),
-        backward_ops=len(backward_ops),
-        forward_kernels=_kernels(forward_profile.events()),
-        backward_kernels=_kernels(backward_profile.events()),
-        saved_bytes=sum(saved.values()),
-        peak_bytes=peak,
-        top_ops=top,
-    )
 
 
 def supports_double_backward(fn: Callable, inputs: tuple) -> bool:

@@ -426,9 +426,14 @@ class BenchmarkRow:
 
     ``error`` is set (and the times are None) when the cell was not timed:
     its outputs or gradients differ from the custom Function's, or it failed.
-    ``noisy`` follows ``Measurement``: IQR above 10 % of the median.
-    ``size`` is the element count; ``shape`` the input's shape when it is not
-    the 1-D ``(size,)``.
+    ``median_s``, ``iqr_s`` and ``min_s`` are per call, over ``rounds``
+    interleaved rounds (``runs`` timed blocks in all, re-measured outliers
+    included); ``noisy`` is set when the IQR stayed above 5 % of the median
+    within the cell's time budget.  ``size`` is the element count and
+    ``shape`` the input's shape when it is not the 1-D ``(size,)``: both are
+    what was *timed*.  ``requested`` is the size asked for, set only when the
+    Function's ``inputs`` made something else.  ``instructions`` is
+    callgrind's instruction count per call, when asked for.
     """
 
     implementation: str
@@ -442,9 +447,14 @@ class BenchmarkRow:
     noisy: bool = False
     error: str = ""
     shape: tuple[int, ...] = ()
+    min_s: float | None = None
+    rounds: int = 0
+    requested: tuple[int, ...] = ()
+    instructions: int | None = None
 
     def __post_init__(self) -> None:
         self.shape = tuple(self.shape)  # a list after a JSON round trip
+        self.requested = tuple(self.requested)
 
     @property
     def dims(self) -> tuple[int, ...]:
@@ -465,6 +475,66 @@ class BenchmarkWhy:
     saved_bytes: int
     peak_bytes: int | None
     top_ops: list[str] = field(default_factory=list)
+    bytes_per_element: float | None = None
+
+
+@dataclass
+class CostFit:
+    """time = ``overhead_s`` + elements × ``per_element_s``, fitted to one implementation's medians over the size sweep.
+
+    ``max_relative_error`` is the fit's worst miss over the ``sizes`` fitted;
+    ``bytes_per_element`` is the memory traffic of one call per input element
+    (from the profiler), and ``bandwidth_fraction`` the bytes per second that
+    implies over this machine's measured copy bandwidth.
+    """
+
+    implementation: str
+    mode: str
+    overhead_s: float
+    per_element_s: float
+    sizes: int
+    max_relative_error: float
+    bytes_per_element: float | None = None
+    bandwidth_fraction: float | None = None
+
+
+@dataclass
+class Crossover:
+    """Where two implementations' fitted lines cross: ``faster_below`` wins under ``elements``, ``faster_above`` over it."""
+
+    mode: str
+    faster_below: str
+    faster_above: str
+    elements: float
+
+
+@dataclass
+class CostModel:
+    """Per-call overhead and per-element cost of each implementation, and where the ranking changes.
+
+    ``copy_bandwidth`` is bytes per second of a large ``copy_`` on the
+    benchmark's device (read + write counted), ``bandwidth_source`` says how it
+    was obtained ("measured now", "cached, measured 2026-11-28").
+    """
+
+    fits: list[CostFit] = field(default_factory=list)
+    crossovers: list[Crossover] = field(default_factory=list)
+    copy_bandwidth: float | None = None
+    bandwidth_source: str = ""
+
+    def to_json(self) -> dict:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> CostModel:
+        return cls(
+            fits=[CostFit(**f) for f in data.get("fits", [])],
+            crossovers=[Crossover(**c) for c in data.get("crossovers", [])],
+            copy_bandwidth=data.get("copy_bandwidth"),
+            bandwidth_source=data.get("bandwidth_source", ""),
+        )
 
 
 @dataclass
@@ -476,6 +546,7 @@ class BenchmarkReport:
     why: list[BenchmarkWhy]
     environment: dict
     notes: list[str] = field(default_factory=list)
+    cost: CostModel | None = None
 
     def to_json(self) -> dict:
         from dataclasses import asdict
@@ -483,9 +554,10 @@ class BenchmarkReport:
         return {
             "function": self.function,
             "environment": self.environment,
-            "rows": [{k: v for k, v in asdict(r).items() if k != "shape" or v} for r in self.rows],  # 1-D rows: no shape
+            "rows": [{k: v for k, v in asdict(r).items() if k not in ("shape", "requested") or v} for r in self.rows],  # 1-D rows: no shape
             "why": [asdict(w) for w in self.why],
             "notes": list(self.notes),
+            "cost": None if self.cost is None else self.cost.to_json(),
         }
 
     @classmethod
@@ -497,4 +569,5 @@ class BenchmarkReport:
             why=[BenchmarkWhy(**w) for w in data.get("why", [])],
             environment=dict(data.get("environment", {})),
             notes=list(data.get("notes", [])),
+            cost=CostModel.from_json(data["cost"]) if data.get("cost") else None,
         )
