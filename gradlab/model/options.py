@@ -74,6 +74,8 @@ class BenchOptions:
     threads: int | None = _option(None, "CPU threads (default: torch's)", type=int, minimum=1)
     min_run_time: float = _option(0.2, "seconds of measurement per cell", above=0.0)
     seed: int = _option(0, "seed of the random inputs", minimum=0, maximum=MAX_SEED)
+    instructions: bool = _option(False, "also count instructions per call with valgrind's callgrind (CPU only; deterministic, slow)")
+    cuda_graph: bool = _option(False, "on CUDA, also time a CUDA-graph replay, which removes kernel-launch overhead")
 
     def cell_count(self, implementations: int) -> int:
         """Cells a run measures with ``implementations`` implementations: sizes × modes × implementations."""
