@@ -16,17 +16,19 @@ returns the :class:`~gradlab.model.results.BenchmarkReport`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import platform
 from collections.abc import Callable, Sequence
 
 import torch
-import torch.utils.benchmark as benchmark
 
 from gradlab.core.bench_explain import explain
 from gradlab.core.capture import captured_output
+from gradlab.core.cuda_timing import cuda_block_timer, graph_replay
 from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of_forward, first_tensor, make_inputs, user_callable
 from gradlab.core.loading import FunctionSpec
+from gradlab.core.timing import StatementFailed, time_interleaved
 from gradlab.model.other_functions import same_signature
 from gradlab.model.problems import UserCodeError
 from gradlab.model.progress import Progress, Work
@@ -36,8 +38,6 @@ from gradlab.model.text_args import shape_label
 CUSTOM = "custom Function"
 MODES = ("forward", "backward", "both", "double")
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
-#: IQR above this fraction of the median marks a cell noisy, as ``Measurement`` does.
-NOISY_IQR = 0.1
 
 
 def implementations(spec: FunctionSpec, inputs: tuple | None = None, others: dict[str, FunctionSpec] | None = None) -> dict[str, Callable]:
@@ -182,6 +182,48 @@ def input_shape(size: int | Sequence[int]) -> tuple[int, ...]:
     return (int(size),) if isinstance(size, (int, float)) else tuple(int(n) for n in size)
 
 
+def timed_shape(inputs: tuple, requested: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape a benchmark cell times: ``requested`` if some tensor input has it, else the largest input's."""
+    tensors = [a for a in inputs if isinstance(a, torch.Tensor)]
+    if not tensors or any(tuple(a.shape) == tuple(requested) for a in tensors):
+        return tuple(requested)
+    return tuple(max(tensors, key=lambda a: a.numel()).shape) or (1,)
+
+
+def _time_cells(statements: dict, rows: dict[str, BenchmarkRow], threads: int, min_run_time: float, device: str) -> None:
+    """Time ``statements`` interleaved and fill their rows; one that raises is marked and the others timed again."""
+    while statements:
+        try:
+            with captured_output():
+                timings = time_interleaved(statements, threads, min_run_time, block_timer=cuda_block_timer(device))
+        except StatementFailed as failed:
+            cause = failed.__cause__
+            rows[failed.name].error = _error_text(cause) if isinstance(cause, (UserCodeError, RuntimeError)) else f"{type(cause).__name__}: {cause}"
+            del statements[failed.name]
+            continue
+        for name, timing in timings.items():
+            row = rows[name]
+            row.median_s, row.iqr_s, row.min_s = timing.median, timing.iqr, timing.minimum
+            row.rounds, row.runs = len(timing.times), timing.blocks
+            row.noisy = not timing.settled
+        return
+
+
+GRAPH_SUFFIX = " (CUDA graph)"
+
+
+def _add_graph_replays(statements: dict, rows: dict[str, BenchmarkRow], device: str) -> None:
+    """Add a CUDA-graph replay of each statement, with its row; one that cannot be captured gets its reason."""
+    for name, statement in list(statements.items()):
+        replay_name = name + GRAPH_SUFFIX
+        rows[replay_name] = dataclasses.replace(rows[name], implementation=replay_name)
+        try:
+            with captured_output():
+                statements[replay_name] = graph_replay(statement, device)
+        except RuntimeError as exc:
+            rows[replay_name].error = f"cannot be captured in a CUDA graph: {_error_text(exc)}"
+
+
 def run_benchmark(
     spec: FunctionSpec,
     sizes: Sequence[int | Sequence[int]] = DEFAULT_SIZES,
@@ -193,12 +235,17 @@ def run_benchmark(
     min_run_time: float = 0.2,
     seed: int = 0,
     others: dict[str, FunctionSpec] | None = None,
+    cuda_graph: bool = False,
 ) -> Work[BenchmarkReport]:
     """Measure every chosen implementation at every size and mode, yielding as it goes.
 
     A size is an element count (a 1-D input) or a shape such as ``(100, 100)``.
     ``others`` adds other Functions with the same arguments, by label (see
-    :func:`implementations`).
+    :func:`implementations`).  With ``cuda_graph`` on a CUDA device, each
+    implementation is also timed as a CUDA-graph replay (row
+    ``"<name> (CUDA graph)"``), which shows what kernel launches cost.
+    Implementations of one cell are timed interleaved
+    (:func:`~gradlab.core.timing.time_interleaved`).
 
     Yields
     ------
@@ -230,43 +277,47 @@ def run_benchmark(
         if name not in available:
             notes.append(f"{name} takes {len(other.arg_names)} argument(s), {spec.name} takes {len(spec.arg_names)}; not timed")
     env = environment(device, dtype, threads)
-    label = spec.name
-    cells = len(shapes) * len(modes) * len(chosen)
+    cells = len(shapes) * len(modes) * len(chosen) * (2 if cuda_graph and device.startswith("cuda") else 1)
     usable = []  # the shapes the custom Function runs at
-    for shape in shapes:
-        size = math.prod(shape)
+    for requested in shapes:
         try:
             with captured_output():
-                inputs = make_inputs(spec, shape, dtype, device, seed)
+                inputs = make_inputs(spec, requested, dtype, device, seed)
                 reference = _results(available[CUSTOM], inputs)
             unusable = ""
-            usable.append(shape)
+            usable.append(requested)
         except (UserCodeError, RuntimeError) as exc:  # e.g. a forward that takes 1-D input only, asked for 100x100
-            unusable = f"the custom Function fails at this size, nothing timed: {_error_text(exc)}"
+            inputs, unusable = None, f"the custom Function fails at this size, nothing timed: {_error_text(exc)}"
+        shape = requested if inputs is None else timed_shape(inputs, requested)
+        if shape != requested:
+            notes.append(
+                f"{spec.name}'s inputs() made {shape_label(shape)} when {shape_label(requested)} was asked for;"
+                " its rows are labelled with what was timed"
+            )
         for mode in modes:
+            new_rows = {
+                name: BenchmarkRow(
+                    name, math.prod(shape), mode, device, env["dtype"], None, None, 0,
+                    shape=shape if len(shape) > 1 else (), requested=requested if shape != requested else (),
+                )
+                for name in chosen
+            }
+            statements = {}
             for name, fn in chosen.items():
-                row = BenchmarkRow(name, size, mode, device, env["dtype"], None, None, 0, shape=shape if len(shape) > 1 else ())
+                row = new_rows[name]
                 try:
                     with captured_output():
                         row.error = unusable or ("" if name == CUSTOM else mismatch(fn, reference, inputs, dtype))
                         if not row.error and mode == "double" and not supports_double_backward(fn, inputs):
                             row.error = "double backward is not supported; not timed"
                         if not row.error:
-                            timer = benchmark.Timer(
-                                stmt="run()",
-                                globals={"run": _statement(fn, inputs, mode)},
-                                num_threads=threads,
-                                label=label,
-                                sub_label=shape_label(shape),
-                                description=name,
-                            )
-                            timer.timeit(5)  # warm-up: lazy initialisation is not the implementation's cost
-                            measurement = timer.blocked_autorange(min_run_time=min_run_time)
-                            row.median_s, row.iqr_s = float(measurement.median), float(measurement.iqr)
-                            row.runs = len(measurement.times)
-                            row.noisy = measurement.iqr > NOISY_IQR * measurement.median
+                            statements[name] = _statement(fn, inputs, mode)
                 except (UserCodeError, RuntimeError) as exc:
                     row.error = _error_text(exc)
+            if cuda_graph and device.startswith("cuda"):
+                _add_graph_replays(statements, new_rows, device)
+            _time_cells(statements, new_rows, threads, min_run_time, device)
+            for row in new_rows.values():
                 rows.append(row)
                 yield Progress(len(rows), cells, row)
     if usable:  # explained at the largest size the custom Function ran at

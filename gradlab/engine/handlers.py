@@ -75,6 +75,7 @@ def _bench(request, progress):
         min_run_time=options.min_run_time,
         seed=options.seed,
         others=others,
+        cuda_graph=options.cuda_graph,
     )
     report = finish(work, progress)
     report.notes[:0] = notes
