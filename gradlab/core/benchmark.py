@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import platform
 from collections.abc import Callable, Sequence
 
@@ -182,6 +183,37 @@ def input_shape(size: int | Sequence[int]) -> tuple[int, ...]:
     return (int(size),) if isinstance(size, (int, float)) else tuple(int(n) for n in size)
 
 
+def busy_machine_note(device: str, threads: int) -> str:
+    """A warning when more threads time than this machine's idle cores can run, or ``""``.
+
+    A thread of a parallel op that waits for a core another process holds
+    stalls the whole call for a scheduler slice (milliseconds): on a busy
+    2-core machine a 90 µs call measured 8 ms with 2 threads and 72 µs with 1.
+    """
+    cores = os.cpu_count() or 1
+    if not device.startswith("cpu") or threads <= 1:
+        return ""
+    others = _other_runnable()
+    if others is None or others + threads <= cores:
+        return ""
+    return (
+        f"this machine is busy ({others} other runnable threads on {cores} cores) and {threads} threads time each call:"
+        " a thread that waits for a core another process holds stalls the call; --threads 1 measures steadily"
+    )
+
+
+def _other_runnable() -> int | None:
+    """Threads runnable right now besides this one (Linux ``/proc/loadavg``), the most of three looks; None elsewhere."""
+    counts = []
+    for _ in range(3):
+        try:
+            with open("/proc/loadavg", encoding="ascii") as handle:
+                counts.append(int(handle.read().split()[3].split("/")[0]) - 1)
+        except (OSError, ValueError, IndexError):
+            return None
+    return max(counts)
+
+
 def timed_shape(inputs: tuple, requested: tuple[int, ...]) -> tuple[int, ...]:
     """The shape a benchmark cell times: ``requested`` if some tensor input has it, else the largest input's."""
     tensors = [a for a in inputs if isinstance(a, torch.Tensor)]
@@ -277,6 +309,9 @@ def run_benchmark(
         if name not in available:
             notes.append(f"{name} takes {len(other.arg_names)} argument(s), {spec.name} takes {len(spec.arg_names)}; not timed")
     env = environment(device, dtype, threads)
+    busy = busy_machine_note(device, threads)
+    if busy:
+        notes.append(busy)
     cells = len(shapes) * len(modes) * len(chosen) * (2 if cuda_graph and device.startswith("cuda") else 1)
     usable = []  # the shapes the custom Function runs at
     for requested in shapes:

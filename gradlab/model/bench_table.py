@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from gradlab.model.results import BenchmarkRow
 from gradlab.model.text_args import shape_label
 
-_UNITS = (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9))
+_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
 
 
 def time_unit(seconds: list[float]) -> tuple[str, float]:
@@ -27,6 +27,24 @@ def format_time(seconds: float | None, scale: float) -> str:
         return ""
     value = seconds / scale
     return f"{value:.4g}" if value < 1000 else f"{value:.0f}"
+
+
+def spread_percent(row: BenchmarkRow) -> float:
+    """The row's IQR as a percentage of its median."""
+    return 100 * (row.iqr_s or 0.0) / row.median_s if row.median_s else 0.0
+
+
+def method_line(rows: list[BenchmarkRow]) -> str:
+    """How the table's numbers were made: rounds, and what a ± means."""
+    timed = [r for r in rows if r.median_s is not None]
+    if not timed:
+        return ""
+    rounds = sorted(r.rounds for r in timed)
+    span = f"{rounds[0]}" if rounds[0] == rounds[-1] else f"{rounds[0]}–{rounds[-1]}"
+    line = f"medians per call over {span} interleaved rounds"
+    if any(r.noisy for r in timed):
+        line += "; ±N% marks a cell whose IQR stayed above 5 % of its median within its time budget"
+    return line
 
 
 @dataclass
@@ -55,7 +73,7 @@ class CompareTable:
             return ""
         if row.error:
             return "not timed"
-        return format_time(row.median_s, self.scale) + (" (noisy)" if row.noisy else "")
+        return format_time(row.median_s, self.scale) + (f" ±{spread_percent(row):.0f}%" if row.noisy else "")
 
     def render(self) -> str:
         """Plain text, the best of each row marked with ``*``."""
@@ -65,7 +83,9 @@ class CompareTable:
             best = self.best(size)
             lines.append([shape_label(size)] + [self.text(n, size) + (" *" if n == best else "") for n in self.implementations])
         widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-        return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths)) for line in lines)
+        table = "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths)) for line in lines)
+        method = method_line(list(self.cells.values()))
+        return f"{table}\n  {method}" if method else table
 
 
 def compare_tables(rows: list[BenchmarkRow]) -> list[CompareTable]:

@@ -71,7 +71,13 @@ class BenchOptions:
     implementations: tuple[str, ...] | None = _option(None, "implementations to time (default: all)", cli=False)
     dtype: str = _option("float32", "dtype of the inputs", choices=("float32", "float64", "float16", "bfloat16"))
     device: str = _option("cpu", "cpu, cuda or cuda:N")
-    threads: int | None = _option(None, "CPU threads (default: torch's)", type=int, minimum=1)
+    threads: int | None = _option(
+        1,
+        "CPU threads while timing; 1, as torch.utils.benchmark.Timer, because a second thread that waits for a core"
+        " another process holds stalls every call",
+        type=int,
+        minimum=1,
+    )
     min_run_time: float = _option(0.2, "seconds of measurement per cell", above=0.0)
     seed: int = _option(0, "seed of the random inputs", minimum=0, maximum=MAX_SEED)
     instructions: bool = _option(False, "also count instructions per call with valgrind's callgrind (CPU only; deterministic, slow)")

@@ -90,7 +90,7 @@ def test_reports_round_trip_through_json():
 def test_the_compare_table_has_one_unit_and_marks_the_best():
     _, report = bench(builtin("sigmoid.py"), sizes=(100, 10_000))
     (table,) = compare_tables(report.rows)
-    assert table.unit in ("us", "ms") and table.sizes == [(100,), (10_000,)]
+    assert table.unit in ("µs", "ms") and table.sizes == [(100,), (10_000,)]
     text = table.render()
     assert text.count("*") == 2 and "torch.sigmoid" in text.splitlines()[0]
 

@@ -176,3 +176,16 @@ def test_rows_carry_the_shape_timed_when_inputs_ignore_the_size(tmp_path):
     (row,) = report.rows
     assert row.dims == (3, 4) and row.size == 12 and row.requested == (100, 100)
     assert any("made 3×4 when 100×100 was asked for" in note for note in report.notes), report.notes
+
+
+def test_a_busy_machine_is_named_when_more_threads_time_than_cores_are_free(monkeypatch):
+    from gradlab.core import benchmark
+
+    cores = __import__("os").cpu_count()
+    monkeypatch.setattr(benchmark, "_other_runnable", lambda: cores)
+    note = benchmark.busy_machine_note("cpu", 2)
+    assert f"{cores} other runnable threads on {cores} cores" in note and "--threads 1" in note
+    assert benchmark.busy_machine_note("cpu", 1) == "" and benchmark.busy_machine_note("cuda", 2) == ""
+    monkeypatch.setattr(benchmark, "_other_runnable", lambda: 0)
+    if cores >= 2:
+        assert benchmark.busy_machine_note("cpu", 2) == ""
