@@ -30,6 +30,7 @@ from gradlab.core.cuda_timing import cuda_block_timer, graph_replay
 from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of_forward, first_tensor, make_inputs, user_callable
 from gradlab.core.loading import FunctionSpec
 from gradlab.core.timing import StatementFailed, time_interleaved
+from gradlab.core.whereabouts import entering
 from gradlab.model.other_functions import same_signature
 from gradlab.model.problems import UserCodeError
 from gradlab.model.progress import Progress, Work
@@ -309,6 +310,7 @@ def run_benchmark(
         if name not in available:
             notes.append(f"{name} takes {len(other.arg_names)} argument(s), {spec.name} takes {len(spec.arg_names)}; not timed")
     env = environment(device, dtype, threads)
+    files = {name: other.filename for name, other in (others or {}).items()}  # everything else is the spec's file
     busy = busy_machine_note(device, threads)
     if busy:
         notes.append(busy)
@@ -340,6 +342,7 @@ def run_benchmark(
             statements = {}
             for name, fn in chosen.items():
                 row = new_rows[name]
+                entering(files.get(name, spec.filename))  # a silent death in its first call names this file
                 try:
                     with captured_output():
                         row.error = unusable or ("" if name == CUSTOM else mismatch(fn, reference, inputs, dtype))
@@ -351,6 +354,7 @@ def run_benchmark(
                     row.error = _error_text(exc)
             if cuda_graph and device.startswith("cuda"):
                 _add_graph_replays(statements, new_rows, device)
+            entering(spec.filename if set(files.get(n, spec.filename) for n in statements) == {spec.filename} else None)
             _time_cells(statements, new_rows, threads, min_run_time, device)
             for row in new_rows.values():
                 rows.append(row)

@@ -15,6 +15,7 @@ from torch.autograd import Function
 
 from gradlab.core.capture import captured_output
 from gradlab.core.explore import ExploreOptions, explore_lines, parse_options
+from gradlab.core.whereabouts import entering
 from gradlab.model.problems import UserCodeError, problem_from_exception
 from gradlab.model.results import Captured, FileInfo, FunctionInfo, Location, Problem
 from gradlab.model.source_text import read_source
@@ -169,6 +170,7 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
     # Only a saved file's own folder goes on sys.path (its sibling modules import as they would in
     # the user's project); an untitled buffer's folder does not, so nothing planted beside it runs.
     folder = os.path.dirname(path) if os.path.isfile(path) else None
+    entering(path)
     with captured_output() as captured:
         sys.modules[module.__name__] = module
         if folder is not None:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 
 from gradlab.engine import lifetime
+from gradlab.engine.worker import WHEREABOUTS
 from gradlab.model.progress import Progress
 from gradlab.model.results import Location, Problem
 
@@ -55,10 +56,16 @@ def user_location(trace: str, filename: str | None) -> Location | None:
     return None
 
 
+def last_entered(trace: str) -> str | None:
+    """The user file the engine said it was entering last (:mod:`gradlab.core.whereabouts`); None if several or none."""
+    entered = [line[len(WHEREABOUTS):].strip() for line in trace.splitlines() if line.startswith(WHEREABOUTS)]
+    return entered[-1] or None if entered else None
+
+
 def _relevant_trace(trace: str) -> str:
     """A faulthandler dump without the frames of gradlab's engine and multiprocessing."""
     skip = (f"{os.sep}gradlab{os.sep}", f"{os.sep}multiprocessing{os.sep}", '"<string>"')
-    kept = [line for line in trace.strip().splitlines() if not (line.lstrip().startswith("File ") and any(s in line for s in skip))]
+    kept = [line for line in trace.strip().splitlines() if not line.startswith(WHEREABOUTS) and not (line.lstrip().startswith("File ") and any(s in line for s in skip))]
     return "\n".join(line for line in kept if not line.startswith("Extension modules")).strip()
 
 
@@ -305,14 +312,23 @@ class Engine:
         exitcode = self._process.exitcode
         trace = self._kill()
         location = user_location(trace, filename)
-        where = f"{location}: " if location else (f"{filename}: " if filename else "")
+        hint = "the code killed its Python interpreter (os.abort, a segfault in native code, running out of memory)"
+        if location:
+            where = f"{location}: "
+        elif _TRACE_LINE.search(trace) or not getattr(request, "others", ()):
+            where = f"{filename}: " if filename else ""
+        else:  # died without a stack dump (os._exit, the OOM killer): the last file entered is the best witness
+            entered = last_entered(trace)
+            where = f"{entered}: " if entered else ""
+            if not entered:
+                hint = "it left no stack dump, and several files' code was running interleaved, so which file did it is unknown; bench them one at a time"
         self._restart_unless_closing()
         return Problem(
             "crash",
             f"{where}the engine process died ({_signal_name(exitcode)}) while {request.describe()}; it has been restarted",
             location=location,
             detail=_relevant_trace(trace),
-            hint="the code killed its Python interpreter (os.abort, a segfault in native code, running out of memory)",
+            hint=hint,
         )
 
     def _stop_stuck(self, request, filename: str | None, kind: str, what: str) -> Problem:

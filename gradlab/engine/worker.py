@@ -67,6 +67,10 @@ def _limit_memory(share: float) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
+#: A trace-file line naming the user file that runs next (see :mod:`gradlab.core.whereabouts`).
+WHEREABOUTS = "gradlab-entering: "
+
+
 def serve(conn, trace_path: str, parent_pid: int, memory_share: float = 1.0) -> None:
     """Serve requests from ``conn`` until it closes or a ``None`` request arrives.
 
@@ -89,7 +93,14 @@ def serve(conn, trace_path: str, parent_pid: int, memory_share: float = 1.0) -> 
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
+    from gradlab.core.whereabouts import listen
     from gradlab.engine.handlers import engine_info, handle
+
+    def mark(path: str | None) -> None:
+        trace_file.write(f"{WHEREABOUTS}{path or ''}\n")
+        trace_file.flush()
+
+    listen(mark)
     from gradlab.model.problems import UserCodeError
     from gradlab.model.results import Problem
 

@@ -163,6 +163,16 @@ def test_an_against_file_that_raises_while_loading_is_a_note_naming_it():
     assert f"not timed: {data('raises_on_load.py')}:4: loading the file raised ZeroDivisionError" in result.stdout
 
 
+@pytest.mark.parametrize("culprit", ["exits_on_import.py", "exits_in_forward.py"])
+def test_an_against_file_that_exits_without_a_stack_dump_is_named(culprit):
+    """os._exit (or the OOM killer) leaves no faulthandler dump: the last file the engine entered is named."""
+    result = gradlab("bench", builtin("sigmoid.py"), "--sizes", "100", "--min-run-time", "0.01", "--against", data(culprit))
+    assert result.returncode == 2
+    message = next(line for line in result.stderr.splitlines() if line.startswith("gradlab:"))
+    assert message.startswith(f"gradlab: {data(culprit)}: the engine process died (exit code 3)"), result.stderr
+    assert "sigmoid.py" not in message
+
+
 def test_a_crash_in_the_main_file_is_still_blamed_on_it():
     result = gradlab("bench", data("aborts.py"), "--sizes", "100", "--min-run-time", "0.01", "--against", builtin("sigmoid.py"))
     assert result.returncode == 2
