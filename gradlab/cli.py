@@ -17,7 +17,18 @@ from dataclasses import asdict
 
 from gradlab.engine import BenchRequest, CheckRequest, CurvesRequest, Engine, EngineError, LoadRequest, OtherFunction, Source
 from gradlab.engine.client import user_location
+from gradlab.model.baseline import (
+    changes_table,
+    compare,
+    environment_differences,
+    parse_fraction,
+    read_baseline,
+    regressions,
+    summary,
+    write_baseline,
+)
 from gradlab.model.bench_table import compare_tables
+from gradlab.model.bench_warnings import shape_warnings, untimed
 from gradlab.model.curve_table import write_csv
 from gradlab.model.json_text import json_text
 from gradlab.model.lint import lint_source
@@ -111,6 +122,8 @@ def _bench_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gradlab bench",
         description="Time the custom Function against autograd of its forward and its compare entries (torch.utils.benchmark).",
+        epilog=_BENCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file")
     parser.add_argument("--function", help="the Function to benchmark (default: the first)")
@@ -125,13 +138,58 @@ def _bench_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=_seconds, default=600.0, help="seconds before giving up (default 600)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--out", help="also write the report to this JSON file (open it in the app's benchmark panel)")
+    parser.add_argument("--save-baseline", metavar="BASE.json", help="also write the report as a baseline for a later --compare")
+    parser.add_argument("--compare", metavar="BASE.json", help="compare each cell with this baseline (or --out report) and print the changes")
+    parser.add_argument(
+        "--fail-slower",
+        type=_fraction,
+        metavar="FRACTION",
+        help="with --compare: exit 1 when a cell is slower by more than this (10%% or 0.1) and than its noise",
+    )
     return parser
 
 
+_BENCH_EPILOG = """\
+exit status:
+  0  every requested cell was timed (and no --fail-slower regression)
+  1  a requested cell was not timed (it failed, or its results differ from the
+     custom Function's), or --compare --fail-slower found a regression
+  2  nothing could be timed, or FILE, the --compare baseline or an output file
+     could not be used
+
+baselines, for CI:
+  gradlab bench f.py --save-baseline base.json
+  gradlab bench f.py --compare base.json --fail-slower 10%
+  Cells match by implementation, mode, shape, dtype and device.  A cell is a
+  regression when new/old - 1 exceeds both FRACTION and the two cells' summed
+  relative IQR; cells on one side only are listed, and are no failure.
+"""
+
+
+def _fraction(text: str) -> float:
+    try:
+        return parse_fraction(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def run_bench(args: argparse.Namespace) -> int:
-    """``gradlab bench``: rows are printed (to stderr) as they are measured, then the table."""
-    if args.out and (problem := _unwritable(args.out)):
-        _error(problem)
+    """``gradlab bench``: rows are printed (to stderr) as they are measured, then the table.
+
+    Exit status: 0 every cell timed; 1 a cell not timed, or a ``--fail-slower``
+    regression; 2 nothing timed, or the file, the baseline or an output unusable.
+    """
+    if args.fail_slower is not None and not args.compare:
+        _error("--fail-slower needs --compare BASE.json")
+        return EXIT_UNUSABLE
+    for flag, path in (("--out", args.out), ("--save-baseline", args.save_baseline)):
+        if path and (problem := _unwritable(path)):
+            _error(problem.replace("--out", flag, 1))
+            return EXIT_UNUSABLE
+    try:  # before the run: a wrong path should not cost a benchmark
+        baseline = read_baseline(args.compare) if args.compare else None
+    except ValueError as exc:
+        _error(f"--compare {exc}")
         return EXIT_UNUSABLE
     request = BenchRequest(
         Source(os.path.abspath(args.file)),
@@ -144,7 +202,8 @@ def run_bench(args: argparse.Namespace) -> int:
         done, total, item = step.done, step.total, step.item
         if isinstance(item, BenchmarkRow):
             time_text = "not timed: " + item.error if item.error else f"{item.median_s * 1e6:.4g} \u00b5s"
-            print(f"[{done}/{total}] {item.implementation} @ {shape_label(item.dims)}: {time_text}", file=sys.stderr)
+            asked = f" ({shape_label(item.requested)} asked)" if item.requested else ""
+            print(f"[{done}/{total}] {item.implementation} @ {shape_label(item.dims)}{asked}: {time_text}", file=sys.stderr)
 
     with Engine(timeout=args.timeout) as engine:
         try:
@@ -161,9 +220,23 @@ def run_bench(args: argparse.Namespace) -> int:
         except OSError as exc:  # the results still reach stdout below
             _error(f"--out {args.out}: {exc.strerror or exc}")
             status = EXIT_UNUSABLE
+    if args.save_baseline:
+        try:
+            write_baseline(report, args.save_baseline)
+        except OSError as exc:
+            _error(f"--save-baseline {args.save_baseline}: {exc.strerror or exc}")
+            status = EXIT_UNUSABLE
+    changes = None if baseline is None else compare(report, baseline, args.fail_slower or 0.0)
     if args.json:
+        if changes is not None:
+            data["compare"] = {
+                "baseline": args.compare,
+                "fail_slower": args.fail_slower,
+                "environment_differences": environment_differences(baseline.environment, report.environment),
+                "changes": [{**asdict(c), "change": c.change} for c in changes],
+            }
         print(json_text(data))
-        return status
+        return max(status, _bench_verdict(report, baseline, changes, args))
     env = report.environment
     print(f"{report.function} — {', '.join(request.options.modes)}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} threads, torch {env['torch']}")
     for table in compare_tables(report.rows):
@@ -180,6 +253,39 @@ def run_bench(args: argparse.Namespace) -> int:
             print(f"  {row.implementation} @ {shape_label(row.dims)}: {row.error}")
     for note in report.notes:
         print(f"  note: {note}")
+    return max(status, _bench_verdict(report, baseline, changes, args))
+
+
+def _bench_verdict(report, baseline, changes, args: argparse.Namespace) -> int:
+    """Print the shape warnings and the changes against the baseline; return the exit status of the cells and changes.
+
+    They go to stdout after the table, or to stderr with ``--json`` (whose
+    object carries the changes).  Whatever failed is said on stderr, in one line.
+    """
+    out = sys.stderr if args.json else sys.stdout
+    for warning in shape_warnings(report.rows):
+        print(f"  warning: {report.function}'s {warning}", file=out)
+    status = EXIT_OK
+    if changes is not None:
+        threshold = args.fail_slower or 0.0
+        print(f"compared with the baseline {args.compare}:", file=out)
+        for line in environment_differences(baseline.environment, report.environment):
+            print(f"  warning: measured elsewhere \u2014 {line}", file=out)
+        if not args.json:
+            print(changes_table(changes), file=out)
+        print(f"  {summary(changes, threshold)}", file=out)
+        if args.fail_slower is not None and regressions(changes):
+            _error(f"slower than the baseline {args.compare}: " + ", ".join(c.label() for c in regressions(changes)))
+            status = EXIT_FAILED
+    failed = untimed(report.rows)
+    if len(failed) == len(report.rows):
+        _error(f"nothing could be timed: {'every requested cell failed or was refused' if failed else 'no cell was asked for'}")
+        return EXIT_UNUSABLE
+    if failed:
+        named = ", ".join(f"{r.implementation} @ {shape_label(r.dims)}" + (f" ({shape_label(r.requested)} asked)" if r.requested else "") for r in failed[:5])
+        named += f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        _error(f"{len(failed)} of {len(report.rows)} requested cells not timed: {named}")
+        status = EXIT_FAILED
     return status
 
 

@@ -35,7 +35,6 @@ from gradlab.model.other_functions import same_signature
 from gradlab.model.problems import UserCodeError
 from gradlab.model.progress import Progress, Work
 from gradlab.model.results import BenchmarkReport, BenchmarkRow, Problem
-from gradlab.model.text_args import shape_label
 
 CUSTOM = "custom Function"
 MODES = ("forward", "backward", "both", "double")
@@ -326,11 +325,6 @@ def run_benchmark(
         except (UserCodeError, RuntimeError) as exc:  # e.g. a forward that takes 1-D input only, asked for 100x100
             inputs, unusable = None, f"the custom Function fails at this size, nothing timed: {_error_text(exc)}"
         shape = requested if inputs is None else timed_shape(inputs, requested)
-        if shape != requested:
-            notes.append(
-                f"{spec.name}'s inputs() made {shape_label(shape)} when {shape_label(requested)} was asked for;"
-                " its rows are labelled with what was timed"
-            )
         for mode in modes:
             new_rows = {
                 name: BenchmarkRow(
@@ -366,7 +360,7 @@ def run_benchmark(
         for name, fn in chosen.items():
             try:
                 with captured_output():  # never yield inside: the consumer's prints would be captured
-                    why = explain(name, fn, inputs, math.prod(largest), device)
+                    why = explain(name, fn, inputs, math.prod(timed_shape(inputs, largest)), device)
             except (UserCodeError, RuntimeError):
                 continue
             whys.append(why)

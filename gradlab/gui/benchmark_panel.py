@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 
 import numpy as np
@@ -32,7 +33,19 @@ from gradlab.gui.log_axis import log_axes
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
 from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import int_spin, named
+from gradlab.model.baseline import (
+    FASTER,
+    SLOWER,
+    CellChange,
+    cell_key,
+    compare,
+    environment_differences,
+    percent_text,
+    read_baseline,
+    summary,
+)
 from gradlab.model.bench_table import compare_tables, format_time
+from gradlab.model.bench_warnings import shape_warning, shape_warnings
 from gradlab.model.json_text import json_text
 from gradlab.model.options import BenchOptions
 from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
@@ -45,6 +58,9 @@ AUTOGRAD = "autograd of forward"
 DEFAULT_SIZES = ", ".join(str(s) if isinstance(s, int) else "x".join(map(str, s)) for s in BenchOptions().sizes)  # one default, shared with `gradlab bench`
 IMPLEMENTATION_COLUMNS = 3
 BEST = QColor("#c8f0c8")
+SLOWER_TEXT, FASTER_TEXT = QColor("#c62828"), QColor("#2e7d32")
+#: How much slower (or faster), beyond the noise too, a cell must be to be coloured against a loaded baseline.
+BASELINE_THRESHOLD = 0.05
 
 
 
@@ -73,6 +89,8 @@ class BenchmarkPanel(QWidget):
         self.rows: list[BenchmarkRow] = []
         self.why: list[BenchmarkWhy] = []
         self.report: BenchmarkReport | None = None
+        self.baseline_report: BenchmarkReport | None = None  # a file loaded to compare with, not the speed-up baseline
+        self.baseline_path = ""
         self._started = 0.0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -118,7 +136,7 @@ class BenchmarkPanel(QWidget):
         self.dtype.addItems(["float32", "float64", "float16", "bfloat16"])
         self.sizes = named(QLineEdit(DEFAULT_SIZES), "sizesEdit")
         self.sizes.setToolTip("element counts of a 1-D input, or shapes such as 100x100 (the tutorial's input)")
-        self.threads = int_spin("threadsSpin", 0, 0, 256)
+        self.threads = int_spin("threadsSpin", BenchOptions().threads, 0, 256)
         self.threads.setSpecialValueText("torch's default")
         self.baseline = named(QComboBox(), "baselineCombo")
         self.baseline.currentTextChanged.connect(self._redraw)
@@ -130,6 +148,17 @@ class BenchmarkPanel(QWidget):
         self.status.setWordWrap(True)
         self.export_button = named(QPushButton("Export\u2026"), "exportBenchmark")
         self.open_button = named(QPushButton("Open report\u2026"), "openBenchmark")
+        self.load_baseline_button = named(QPushButton("Load baseline\u2026"), "benchmarkLoadBaseline")
+        self.load_baseline_button.setToolTip("compare each cell with a baseline saved by `gradlab bench --save-baseline` (or any saved report)")
+        self.clear_baseline_button = named(QPushButton("Clear baseline"), "benchmarkClearBaseline")
+        self.clear_baseline_button.setEnabled(False)
+        self.baseline_label = named(QLabel(" "), "benchmarkBaselineFile")
+        self.baseline_label.setWordWrap(True)
+        self.warnings_label = named(QLabel(""), "benchmarkWarnings")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setVisible(False)
+        self.load_baseline_button.clicked.connect(self._on_load_baseline)
+        self.clear_baseline_button.clicked.connect(self.clear_baseline)
         self.run_button.clicked.connect(self._on_run)
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.export_button.clicked.connect(self._on_export)
@@ -158,7 +187,13 @@ class BenchmarkPanel(QWidget):
         layout.addLayout(grid)
         layout.addLayout(self._implementation_grid)
         layout.addLayout(buttons)
+        baseline_row = QHBoxLayout()
+        baseline_row.addWidget(self.load_baseline_button)
+        baseline_row.addWidget(self.clear_baseline_button)
+        baseline_row.addWidget(self.baseline_label, 1)
+        layout.addLayout(baseline_row)
         layout.addWidget(self.status)
+        layout.addWidget(self.warnings_label)
         return layout
 
     # -- configuration -----------------------------------------------------
@@ -308,6 +343,7 @@ class BenchmarkPanel(QWidget):
     def _redraw(self) -> None:
         tables = compare_tables(self.rows)
         table = tables[0] if tables else None
+        changes = self._baseline_changes()
         self.table.clear()
         if table is None:
             self.table.setRowCount(0)
@@ -325,9 +361,17 @@ class BenchmarkPanel(QWidget):
                     item = QTableWidgetItem(f"{table.text(name, size)} {table.unit}" if row and not row.error else table.text(name, size))
                     if row is not None:
                         item.setToolTip(row.error or f"median {format_time(row.median_s, table.scale)} {table.unit}, IQR {format_time(row.iqr_s, table.scale)}, {row.runs} runs")
+                        self._mark_change(item, changes.get(cell_key(row)), table.unit, table.scale)
+                        if warning := shape_warning(row):
+                            item.setToolTip(f"{item.toolTip()}\n{warning}")
+                            self.table.verticalHeaderItem(r).setToolTip(warning)
                     if name == best:
                         item.setBackground(QBrush(BEST))
                     self.table.setItem(r, c, item)
+        warnings = shape_warnings(self.rows)
+        self.warnings_label.setText("\n".join(f"warning: {w}" for w in warnings))
+        self.warnings_label.setVisible(bool(warnings))
+        self._show_baseline(changes)
         self._draw_plots()
 
     def _draw_plots(self) -> None:
@@ -425,5 +469,72 @@ class BenchmarkPanel(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Open benchmark report", "", "JSON report (*.json)")
         if path:
             self.open_report(path)
+
+    # -- a baseline file to compare with -----------------------------------
+    def load_baseline(self, path: str) -> bool:
+        """Compare every cell with the baseline in ``path`` (``gradlab bench --save-baseline``, or a saved report).
+
+        Returns False, saying why in the status line, when it cannot be read;
+        the baseline shown before stays.
+        """
+        try:
+            baseline = read_baseline(path)
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return False
+        self.baseline_report, self.baseline_path = baseline, path
+        self.clear_baseline_button.setEnabled(True)
+        self._redraw()
+        return True
+
+    def clear_baseline(self) -> None:
+        """Stop comparing with the loaded baseline."""
+        self.baseline_report, self.baseline_path = None, ""
+        self.clear_baseline_button.setEnabled(False)
+        self._redraw()
+
+    def _on_load_baseline(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load benchmark baseline", "", "JSON baseline or report (*.json)")
+        if path:
+            self.load_baseline(path)
+
+    def _baseline_changes(self) -> dict[tuple, CellChange]:
+        """The shown rows' changes against the loaded baseline, by :func:`~gradlab.model.baseline.cell_key`."""
+        if self.baseline_report is None:
+            return {}
+        changes = compare(BenchmarkReport("", self.rows, [], {}), self.baseline_report, BASELINE_THRESHOLD)
+        return {c.key: c for c in changes}
+
+    def _mark_change(self, item: QTableWidgetItem, change: CellChange | None, unit: str, scale: float) -> None:
+        """``"137.6 µs (+12 %)"``, both medians in the tooltip, red when slower and green when faster beyond the noise."""
+        if change is None or change.change is None:
+            return
+        percent = percent_text(change.change)
+        item.setText(f"{item.text()} ({percent})")
+        item.setToolTip(
+            f"{item.toolTip()}\nbaseline median {format_time(change.old_s, scale)} {unit} ({os.path.basename(self.baseline_path)}),"
+            f" now {format_time(change.new_s, scale)} {unit}: {percent}, noise \u00b1{100 * change.noise:.0f} %"
+        )
+        if change.status in (SLOWER, FASTER):
+            item.setForeground(QBrush(SLOWER_TEXT if change.status == SLOWER else FASTER_TEXT))
+
+    def _show_baseline(self, changes: dict[tuple, CellChange]) -> None:
+        """Which file the baseline came from, how it was measured, and what changed."""
+        baseline = self.baseline_report
+        if baseline is None:
+            self.baseline_label.setText(" ")
+            self.baseline_label.setToolTip("")
+            return
+        env = baseline.environment
+        text = (
+            f"baseline: {os.path.basename(self.baseline_path)} \u2014 {baseline.function or '?'}, torch {env.get('torch', '?')},"
+            f" {env.get('device_name', '?')}, {env.get('threads', '?')} threads, {env.get('dtype', '?')}"
+        )
+        if self.rows:
+            text += f"\n{summary(list(changes.values()), BASELINE_THRESHOLD)} (red: slower, green: faster)"
+        if self.report is not None:
+            text += "".join(f"\nwarning: measured elsewhere \u2014 {line}" for line in environment_differences(env, self.report.environment))
+        self.baseline_label.setText(text)
+        self.baseline_label.setToolTip(self.baseline_path)
 
 
