@@ -30,6 +30,7 @@ from gradlab.model.baseline import (
 from gradlab.model.bench_table import compare_tables
 from gradlab.model.bench_warnings import shape_warnings, untimed
 from gradlab.model.curve_table import write_csv
+from gradlab.model.instruction_table import instruction_table
 from gradlab.model.json_text import json_text
 from gradlab.model.lint import lint_source
 from gradlab.model.options import MAX_POINTS, MIN_POINTS, BenchOptions, CheckOptions, add_arguments, from_arguments, number_reader
@@ -238,9 +239,12 @@ def run_bench(args: argparse.Namespace) -> int:
         print(json_text(data))
         return max(status, _bench_verdict(report, baseline, changes, args))
     env = report.environment
-    print(f"{report.function} — {', '.join(request.options.modes)}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} threads, torch {env['torch']}")
+    print(f"{report.function} — {', '.join(request.options.modes)}, {env['dtype']}, {env['device']} ({env['device_name']}), {env['threads']} thread{'' if env['threads'] == 1 else 's'}, torch {env['torch']}")
     for table in compare_tables(report.rows):
         print(table.render())
+    counted = instruction_table(report.rows)
+    if counted:
+        print(counted)
     for why in report.why:
         peak = f", peak {why.peak_bytes / 1e6:.1f} MB" if why.peak_bytes is not None else ""
         print(

@@ -13,6 +13,7 @@ from gradlab.core.benchmark import run_benchmark
 from gradlab.core.calls import call_styles
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
+from gradlab.core.instructions import add_instruction_counts
 from gradlab.core.loading import load_function_file
 from gradlab.model.other_functions import other_label
 from gradlab.model.problems import UserCodeError
@@ -79,6 +80,8 @@ def _bench(request, progress):
     )
     report = finish(work, progress)
     report.notes[:0] = notes
+    if options.instructions:
+        add_instruction_counts(report, spec, options, others)
     return report
 
 

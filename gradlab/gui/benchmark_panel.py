@@ -322,7 +322,7 @@ class BenchmarkPanel(QWidget):
         self.rows, self.why = list(report.rows), list(report.why)
         env = report.environment
         notes = "".join(f"\nnote: {note}" for note in report.notes)
-        self.set_running(False, f"done: {report.function} on {env.get('device_name', '?')} ({env.get('device')}), {env.get('threads')} threads, torch {env.get('torch')}{notes}")
+        self.set_running(False, f"done: {report.function} on {env.get('device_name', '?')} ({env.get('device')}), {env.get('threads')} thread{'' if env.get('threads') == 1 else 's'}, torch {env.get('torch')}{notes}")
         self._show_cells(len(self.rows), len(self.rows))  # one row per cell, timed or refused
         names = list(dict.fromkeys(r.implementation for r in self.rows))
         if names and self.baseline.findText(AUTOGRAD) < 0:
