@@ -1,6 +1,6 @@
 """Benchmark fidelity on the user's path: a fresh ``gradlab bench`` process against ``torch.utils.benchmark.Timer`` run directly.
 
-Usage: ``python -m benchmarks.fidelity [--rounds 5] [--min-run-time 0.2] [--threads N]``
+Usage: ``python -m benchmarks.fidelity [--rounds 7] [--min-run-time 0.2] [--threads N]`` (threads: gradlab's default, 1)
 
 The tutorial's three sigmoids — the custom Function, the same formula under
 plain autograd ("naive") and ``torch.sigmoid`` — forward + backward on the
@@ -33,6 +33,7 @@ import torch
 import torch.utils.benchmark as benchmark
 
 from gradlab.model.builtins import default_example
+from gradlab.model.options import BenchOptions
 
 NAMES = {"custom Function": "custom", "autograd of forward": "naive", "torch.sigmoid": "builtin"}
 SHAPE = (100, 100)
@@ -72,7 +73,7 @@ def one_shot(threads: int, min_run_time: float, extra: tuple[str, ...] = ()) -> 
 
 def measure(rounds: int = 5, min_run_time: float = 0.2, threads: int | None = None) -> dict:
     """Direct and one-shot medians, their paired ratio and the noise floor, per implementation."""
-    threads = threads or torch.get_num_threads()
+    threads = threads or BenchOptions().threads  # gradlab's default, 1 as Timer's
     timers = direct_timers(threads)
     direct: dict[str, list[float]] = {n: [] for n in NAMES}
     through: dict[str, list[float]] = {n: [] for n in NAMES}
@@ -105,7 +106,7 @@ def measure(rounds: int = 5, min_run_time: float = 0.2, threads: int | None = No
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--min-run-time", type=float, default=0.2)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()

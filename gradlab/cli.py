@@ -29,6 +29,7 @@ from gradlab.model.baseline import (
 )
 from gradlab.model.bench_table import compare_tables
 from gradlab.model.bench_warnings import shape_warnings, untimed
+from gradlab.model.cost_model import why_lines
 from gradlab.model.curve_table import write_csv
 from gradlab.model.instruction_table import instruction_table
 from gradlab.model.json_text import json_text
@@ -245,13 +246,8 @@ def run_bench(args: argparse.Namespace) -> int:
     counted = instruction_table(report.rows)
     if counted:
         print(counted)
-    for why in report.why:
-        peak = f", peak {why.peak_bytes / 1e6:.1f} MB" if why.peak_bytes is not None else ""
-        print(
-            f"  {why.implementation}: {why.forward_ops} ops forward + {why.backward_ops} backward"
-            f"{f' ({why.forward_kernels}+{why.backward_kernels} kernels)' if why.forward_kernels or why.backward_kernels else ''}, "
-            f"{why.saved_bytes / 1e6:.2f} MB saved for backward{peak} at {why.size:,} elements"
-        )
+    for line in why_lines(report):
+        print(f"  {line}")
     for row in report.rows:
         if row.error:
             print(f"  {row.implementation} @ {shape_label(row.dims)}: {row.error}")

@@ -33,6 +33,54 @@ def _first_level_ops(events) -> list[str]:
     return names
 
 
+#: Ops that move no data (views, metadata, allocation without writing).
+_NO_TRAFFIC = {
+    "aten::view", "aten::_unsafe_view", "aten::detach", "aten::alias", "aten::as_strided", "aten::t", "aten::transpose",
+    "aten::expand", "aten::reshape", "aten::unsqueeze", "aten::squeeze", "aten::permute", "aten::select", "aten::slice",
+    "aten::empty", "aten::empty_like", "aten::empty_strided", "aten::resize_", "aten::lift_fresh",
+}  # fmt: skip
+#: Ops whose tensor argument gives only a shape: they write their output and read nothing.
+_WRITE_ONLY = {"aten::ones_like", "aten::zeros_like", "aten::full_like", "aten::fill_", "aten::zero_", "aten::rand_like", "aten::randn_like"}
+_ELEMENT_BYTES = {"float": 4, "double": 8, "c10::Half": 2, "c10::BFloat16": 2, "long int": 8, "int": 4, "bool": 1, "signed char": 1, "unsigned char": 1, "short int": 2}
+
+
+def _numel(shape) -> int:
+    count = 1
+    for n in shape:
+        count *= n
+    return count
+
+
+def memory_traffic(events, skip: frozenset[str] = frozenset()) -> int:
+    """Estimated bytes read and written by the first-level aten ops among ``events`` (needs ``record_shapes``).
+
+    An elementwise model: each op reads its tensor arguments and writes one
+    output as large as its largest argument.  0-d arguments (scalars) move no
+    bytes; views and allocations move none; ``*_like`` and fills only write.
+    """
+    total = 0
+    for event in events:
+        if not event.name.startswith("aten::") or event.name in _NO_TRAFFIC or event.name in skip:
+            continue
+        parent = event.cpu_parent
+        while parent is not None and not parent.name.startswith("aten::"):
+            parent = parent.cpu_parent
+        if parent is not None:
+            continue
+        shapes = list(event.input_shapes or [])
+        dtypes = list(getattr(event, "input_dtypes", None) or [])
+        sizes = [
+            _numel(shape) * _ELEMENT_BYTES.get(dtypes[i] if i < len(dtypes) else "float", 4)
+            for i, shape in enumerate(shapes)
+            if isinstance(shape, (list, tuple)) and len(shape) > 0
+        ]
+        if not sizes:
+            continue
+        read = 0 if event.name in _WRITE_ONLY else sum(sizes)
+        total += read + max(sizes)
+    return total
+
+
 def _kernels(events) -> int:
     return sum(1 for e in events if e.device_type == torch.autograd.DeviceType.CUDA)
 
@@ -68,10 +116,10 @@ def explain(name: str, fn: Callable, inputs: tuple, size: int, device: str) -> B
         torch.cuda.reset_peak_memory_stats()
         baseline = torch.cuda.memory_allocated()
     with _native_stderr_silenced():
-        with torch.profiler.profile(activities=activities) as forward_profile:
+        with torch.profiler.profile(activities=activities, record_shapes=True) as forward_profile:
             with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
                 out = first_tensor(fn(*inputs))
-        with torch.profiler.profile(activities=activities) as backward_profile:
+        with torch.profiler.profile(activities=activities, record_shapes=True) as backward_profile:
             if out.requires_grad:
                 torch.autograd.grad(out, diff, torch.ones_like(out), allow_unused=True)
     peak = None
@@ -91,4 +139,7 @@ def explain(name: str, fn: Callable, inputs: tuple, size: int, device: str) -> B
         saved_bytes=sum(saved.values()),
         peak_bytes=peak,
         top_ops=top,
+        bytes_per_element=(memory_traffic(forward_profile.events()) + memory_traffic(backward_profile.events(), frozenset({"aten::ones_like"}))) / size
+        if size
+        else None,
     )

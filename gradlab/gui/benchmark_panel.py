@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import time
@@ -46,6 +47,7 @@ from gradlab.model.baseline import (
 )
 from gradlab.model.bench_table import compare_tables, format_time
 from gradlab.model.bench_warnings import shape_warning, shape_warnings
+from gradlab.model.cost_model import why_lines
 from gradlab.model.json_text import json_text
 from gradlab.model.options import BenchOptions
 from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
@@ -414,15 +416,15 @@ class BenchmarkPanel(QWidget):
         if not self.why:
             self.why_label.setText(" ")
             return
+        report = self.report or BenchmarkReport("", list(self.rows), list(self.why), {})
+        names = sorted({r.implementation for r in report.rows} | {w.implementation for w in self.why}, key=len, reverse=True)
         lines = []
-        for why in self.why:
-            kernels = f" ({why.forward_kernels} + {why.backward_kernels} kernels)" if why.forward_kernels or why.backward_kernels else ""
-            peak = f", peak {why.peak_bytes / 1e6:.1f} MB" if why.peak_bytes is not None else ""
-            lines.append(
-                f"<b>{why.implementation}</b>: {why.forward_ops} ops forward + {why.backward_ops} backward{kernels}, "
-                f"{why.saved_bytes / 1e6:.2f} MB saved for backward{peak} \u2014 {', '.join(why.top_ops)}"
-            )
-        self.why_label.setText(f"<p>Why, at {self.why[0].size:,} elements (fewer ops and fewer saved bytes win):</p>" + "<br>".join(lines))
+        for line in why_lines(report):
+            text = html.escape(line)
+            name = next((n for n in names if line.startswith(f"{n}: ")), None)
+            lines.append(f"<b>{html.escape(name)}</b>{text[len(html.escape(name)):]}" if name else text)
+        heading = "Why: time = per-call overhead + elements × per-element cost, fitted over the sizes measured"
+        self.why_label.setText(f"<p>{heading}</p>" + "<br>".join(lines))
 
     # -- files -------------------------------------------------------------
     def current_report(self) -> BenchmarkReport | None:
