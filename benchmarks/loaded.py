@@ -21,6 +21,7 @@ import sys
 import time
 
 from benchmarks.fidelity import NAMES, one_shot
+from gradlab.model.options import BenchOptions
 
 PAIRS = (("custom Function", "torch.sigmoid"), ("autograd of forward", "torch.sigmoid"), ("custom Function", "autograd of forward"))
 
@@ -38,7 +39,7 @@ def measure(runs: int = 3, busy: int = 2, min_run_time: float = 0.2, threads: in
     quiet: dict[str, list[float]] = {}
     loaded: dict[str, list[float]] = {}
     times: dict[str, dict[str, list[float]]] = {"quiet": {}, "loaded": {}}
-    threads = threads or 2
+    threads = threads or BenchOptions().threads
     for _ in range(runs):
         rows = one_shot(threads, min_run_time)
         for key, value in _ratios(rows).items():
@@ -70,7 +71,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--busy", type=int, default=2)
     parser.add_argument("--min-run-time", type=float, default=0.2)
-    parser.add_argument("--threads", type=int, default=None, help="threads gradlab times with (default 2)")
+    parser.add_argument("--threads", type=int, default=None, help="threads gradlab times with (default: gradlab's, 1)")
     args = parser.parse_args()
     result = measure(args.runs, args.busy, args.min_run_time, args.threads)
     print(json.dumps(result))

@@ -43,7 +43,7 @@ def two_runs():
 
 
 @needs_valgrind
-@pytest.mark.slow
+@pytest.mark.valgrind
 def test_counts_repeat_within_one_percent_across_processes(two_runs):
     counts, report = two_runs
     again = {row.implementation: row.instructions for row in report.rows}
@@ -55,7 +55,7 @@ def test_counts_repeat_within_one_percent_across_processes(two_runs):
 
 
 @needs_valgrind
-@pytest.mark.slow
+@pytest.mark.valgrind
 def test_the_naive_sigmoid_executes_more_instructions_than_torch_sigmoid(two_runs):
     counts, report = two_runs
     assert counts[AUTOGRAD_OF_FORWARD] > 1.2 * counts["torch.sigmoid"], counts
