@@ -40,6 +40,7 @@ from gradlab.model.progress import Progress
 from gradlab.model.results import BenchmarkRow, CheckResult, FunctionChecks, Problem, verdict_is_failure
 from gradlab.model.source_text import read_source
 from gradlab.model.text_args import parse_shape, parse_sizes, shape_label
+from gradlab.model.transforms import transforms_text, transforms_to_json
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 COMMANDS = ("check", "plot", "bench")
@@ -358,6 +359,7 @@ def _function_json(checks: FunctionChecks) -> dict:
         "capabilities": asdict(checks.capabilities) if checks.capabilities else None,
         "kind": "Function",
         "taylor": asdict(checks.taylor) if checks.taylor else None,
+        "transforms": transforms_to_json(checks.transforms) if checks.transforms is not None else None,
         "warnings": checks.captured.warnings,
         "stdout": checks.captured.stdout,
     }
@@ -440,6 +442,10 @@ def run_check(args: argparse.Namespace) -> int:
                     print(f"    {checks.capabilities.summary()}")
                 if checks.taylor:
                     print(f"    {checks.taylor.summary()}")
+                if checks.transforms is not None:
+                    print("    transforms:")
+                    for line in transforms_text(checks.transforms).splitlines():
+                        print(f"      {line}")
                 _print_captured(checks)
     return _finish_check(report, None, status, args)
 

@@ -11,10 +11,12 @@ import torch
 
 from gradlab.core.benchmark import run_benchmark
 from gradlab.core.calls import call_styles
+from gradlab.core.capture import captured_output
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
 from gradlab.core.instructions import add_instruction_counts
 from gradlab.core.loading import load_function_file
+from gradlab.core.transforms import run_transforms
 from gradlab.model.other_functions import other_label
 from gradlab.model.problems import UserCodeError
 from gradlab.model.progress import Progress, finish
@@ -113,11 +115,14 @@ def handle(request, progress: Callable[[Progress], None] | None = None):
     if isinstance(request, CheckRequest):
         loaded = _load(request.source)
         options = request.options
-        work = run_checks(
-            loaded.function(request.function),
-            **{**dataclasses.asdict(options), "dtype": getattr(torch, options.dtype), "shape": tuple(options.shape)},
-        )
-        return _with_load_warnings(loaded, finish(work, progress))
+        spec = loaded.function(request.function)
+        arguments = {**dataclasses.asdict(options), "dtype": getattr(torch, options.dtype), "shape": tuple(options.shape)}
+        arguments.pop("transforms")
+        checks = finish(run_checks(spec, **arguments), progress)
+        if options.transforms:
+            with captured_output():
+                checks.transforms = run_transforms(spec, shape=tuple(options.shape), seed=options.seed)
+        return _with_load_warnings(loaded, checks)
     if isinstance(request, EpsSweepRequest):
         options = request.options
         return finish(sweep_eps(_function(request), options.eps, shape=tuple(options.shape), seed=options.seed), progress)

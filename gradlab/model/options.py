@@ -51,6 +51,7 @@ class CheckOptions:
     forward_ad: bool = _option(False, "also check forward-mode AD (jvp)")
     batched_grad: bool = _option(False, "also check batched grad through vmap")
     undefined_grad: bool = _option(True, "skip gradcheck's check_undefined_grad (on by default, as in PyTorch)", flag="--no-undefined-grad")
+    transforms: bool = _option(False, "also run vmap, jvp, jacrev, jacfwd, hessian and torch.compile and compare each with autograd of the forward")
 
 
 @dataclass(frozen=True)

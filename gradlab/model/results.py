@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradlab.model.transforms import TransformResult
+
 
 @dataclass(frozen=True)
 class Location:
@@ -284,6 +286,7 @@ class FunctionChecks:
     dtype: str = "float64"
     eps: float = 1e-6
     taylor: TaylorCheck | None = None
+    transforms: dict[str, TransformResult] | None = None
 
     @property
     def rows(self) -> list[CheckResult]:
@@ -292,8 +295,8 @@ class FunctionChecks:
 
 
 def verdict_is_failure(checks: FunctionChecks) -> bool:
-    """True when a check ran and failed (``passed is False``); not supported is no failure."""
-    return any(result.passed is False for result in checks.rows)
+    """True when a check ran and failed (``passed is False``), or a transform gave a wrong answer; "not supported" is no failure."""
+    return any(result.passed is False for result in checks.rows) or any(t.failed for t in (checks.transforms or {}).values())
 
 
 @dataclass
