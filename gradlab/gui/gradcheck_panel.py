@@ -36,12 +36,15 @@ from gradlab.gui.log_axis import log_axes
 from gradlab.gui.log_spin import LogSpinBox
 from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import int_spin, named
+from gradlab.model.transforms import TRANSFORMS
 
 install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 
 VERDICT = {True: "pass", False: "FAIL", None: "not supported"}
 VERDICT_COLOR = {True: "#1b7f2a", False: "#b00020", None: "#8a6d00"}
 DTYPE_COLORS = {"float64": "#1f77b4", "float32": "#ff7f0e"}
+TRANSFORM_COLOR = {"pass": "#1b7f2a", "fail": "#b00020", "unsupported": "#8a6d00", "error": "#b00020"}
+TRANSFORMS_HINT = "tick \"transforms\" and run the checks: vmap, jvp, jacrev, jacfwd, hessian and torch.compile, each against autograd of the forward (compile adds about a second)"
 RESULT_COLUMNS = ("check", "verdict", "max abs error", "max rel error", "where", "message")
 
 
@@ -127,6 +130,7 @@ class GradcheckPanel(QWidget):
         self.views.addTab(self._build_jacobians(), "Jacobians")
         self.views.addTab(self._build_sweep(), "eps sweep")
         self.views.addTab(self._build_taylor(), "Taylor test")
+        self.views.addTab(self._build_transforms(), "Transforms")
         splitter.addWidget(self.views)
         splitter.setSizes([160, 400])
         layout.addWidget(splitter, 1)
@@ -151,6 +155,7 @@ class GradcheckPanel(QWidget):
             ("forward_ad", "forward AD (jvp)"),
             ("batched_grad", "batched grad (vmap)"),
             ("undefined_grad", "check_undefined_grad"),
+            ("transforms", "transforms (vmap, jvp, jacrev, jacfwd, hessian, compile)"),
         ):
             box = named(QCheckBox(label), f"check_{key}")
             box.setChecked(getattr(d, key))
@@ -224,6 +229,43 @@ class GradcheckPanel(QWidget):
         layout.addWidget(self.heatmaps, 1)
         layout.addWidget(self.cell_info)
         return page
+
+    def _build_transforms(self) -> QWidget:
+        """One row per transform: its verdict and why, with the details on hover."""
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.transforms_info = named(QLabel(TRANSFORMS_HINT), "transformsInfo")
+        self.transforms_info.setWordWrap(True)
+        layout.addWidget(self.transforms_info)
+        table = named(QTableWidget(len(TRANSFORMS), 2), "transformsTable")
+        table.setHorizontalHeaderLabels(["verdict", "why"])
+        table.setVerticalHeaderLabels(list(TRANSFORMS))
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setWordWrap(True)
+        self.transforms_table = table
+        layout.addWidget(table, 1)
+        return page
+
+    def show_transforms(self, results: dict | None) -> None:
+        """Fill the Transforms tab from a ``{name: TransformResult}`` (None: not run)."""
+        for row, name in enumerate(TRANSFORMS):
+            result = (results or {}).get(name)
+            verdict = QTableWidgetItem("" if result is None else result.status)
+            message = QTableWidgetItem("" if result is None else result.message)
+            if result is not None:
+                verdict.setForeground(pg.mkColor(TRANSFORM_COLOR[result.status]))
+                tip = "\n".join(f"{key}: {value}" for key, value in result.detail.items())
+                message.setToolTip(f"{result.message}\n\n{tip}" if tip else result.message)
+            self.transforms_table.setItem(row, 0, verdict)
+            self.transforms_table.setItem(row, 1, message)
+        self.transforms_table.resizeRowsToContents()
+        self.transforms_info.setText(TRANSFORMS_HINT if results is None else "each transform against the same transform of autograd of the forward; \"unsupported\" is PyTorch refusing it, not a failure")
+
+    def transform_verdicts(self) -> dict[str, str]:
+        """``{transform: verdict text}`` as the table shows it ("" when not run)."""
+        return {name: (self.transforms_table.item(row, 0).text() if self.transforms_table.item(row, 0) else "") for row, name in enumerate(TRANSFORMS)}
 
     def _build_taylor(self) -> QWidget:
         """The Taylor test's remainder against h, log–log, with h and h² guides through its smallest step."""
@@ -367,6 +409,7 @@ class GradcheckPanel(QWidget):
         self.cell_info.setText(" ")
         self.sweep = None
         self.show_taylor(None)
+        self.show_transforms(None)
         for curve, best, cube in self._sweep_items.values():
             curve.setData([], [])
             best.setVisible(False)
@@ -389,6 +432,7 @@ class GradcheckPanel(QWidget):
         self.capabilities.setText("\n".join(lines) or " ")
         self.show_jacobians(checks.jacobians)
         self.show_taylor(checks.taylor)
+        self.show_transforms(checks.transforms)
 
     def _set_row(self, row: int, result: CheckResult) -> None:
         def fmt(value):

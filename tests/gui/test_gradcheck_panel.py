@@ -196,3 +196,18 @@ def test_the_taylor_test_is_plotted_log_log_and_tells_a_wrong_backward(window, q
     slope = np.polyfit(np.log(hs[-4:]), np.log(remainders[-4:]), 1)[0]
     assert abs(slope - 1.0) < 0.2, "a wrong gradient's remainder falls like h"
     assert "FAIL" in panel.taylor_info.text() and "Taylor test" in panel.capabilities.text()
+
+
+def test_the_transforms_tab_shows_a_wrong_jvp_that_gradcheck_passes(window, qtbot):
+    panel = open_and_show_panel(window, qtbot, data("transforms_wrong_jvp.py"))
+    assert set(panel.transform_verdicts().values()) == {""}  # nothing before a run
+    panel.check_boxes["transforms"].setChecked(True)
+    panel.check_boxes["gradgradcheck"].setChecked(False)
+    run_checks(window, qtbot, timeout=60_000)
+    verdicts = panel.transform_verdicts()
+    assert verdicts["jvp"] == "fail" and verdicts["jacfwd"] == "fail" and verdicts["vmap"] == "pass"
+    assert panel.verdicts()["gradcheck"] == "pass"
+    row = list(verdicts).index("jvp")
+    assert "the hand-written jvp is wrong" in panel.transforms_table.item(row, 1).text()
+    panel.clear_results()
+    assert set(panel.transform_verdicts().values()) == {""}
