@@ -357,7 +357,8 @@ def _function_json(checks: FunctionChecks) -> dict:
         "gradgradcheck": _check_json(checks.gradgradcheck),
         "extra": {result.name: _check_json(result) for result in checks.extra},
         "capabilities": asdict(checks.capabilities) if checks.capabilities else None,
-        "kind": "Function",
+        "kind": checks.kind,
+        "opcheck": checks.opcheck.to_json() if checks.opcheck is not None else None,
         "taylor": asdict(checks.taylor) if checks.taylor else None,
         "transforms": transforms_to_json(checks.transforms) if checks.transforms is not None else None,
         "warnings": checks.captured.warnings,
@@ -442,6 +443,8 @@ def run_check(args: argparse.Namespace) -> int:
                     print(f"    {checks.capabilities.summary()}")
                 if checks.taylor:
                     print(f"    {checks.taylor.summary()}")
+                if checks.opcheck is not None:
+                    print(f"    {checks.opcheck.summary()}")
                 if checks.transforms is not None:
                     print("    transforms:")
                     for line in transforms_text(checks.transforms).splitlines():

@@ -185,6 +185,19 @@ def input_shape(size: int | Sequence[int]) -> tuple[int, ...]:
     return (int(size),) if isinstance(size, (int, float)) else tuple(int(n) for n in size)
 
 
+def _opaque_to_autograd(spec: FunctionSpec, naive: Callable, inputs: tuple) -> str:
+    """For a custom op whose Python implementation autograd cannot follow (NumPy), why autograd of forward is not timed; else ``""``."""
+    if spec.op is None:
+        return ""
+    try:
+        out = first_tensor(naive(*inputs))
+    except (UserCodeError, RuntimeError):
+        out = None
+    if out is not None and out.requires_grad:
+        return ""
+    return f"autograd of forward not timed: autograd cannot follow {spec.name}'s Python implementation (NumPy, or a detach), so it has no gradient of its own"
+
+
 def busy_machine_note(device: str, threads: int) -> str:
     """A warning when more threads time than this machine's idle cores can run, or ``""``.
 
@@ -300,11 +313,16 @@ def run_benchmark(
     threads = threads or torch.get_num_threads()
     torch.set_num_threads(threads)
     shapes = [input_shape(size) for size in sizes]
+    rows, whys, notes = [], [], []
     with captured_output():
-        available = implementations(spec, make_inputs(spec, min(shapes, key=math.prod), dtype, device, seed), others)
+        smallest = make_inputs(spec, min(shapes, key=math.prod), dtype, device, seed)
+        available = implementations(spec, smallest, others)
+        opaque = _opaque_to_autograd(spec, available[AUTOGRAD_OF_FORWARD], smallest)
+    if opaque:
+        del available[AUTOGRAD_OF_FORWARD]
+        notes.append(opaque)
     chosen = {n: f for n, f in available.items() if names is None or n in names}
     unknown = [n for n in (names or []) if n not in available]
-    rows, whys, notes = [], [], []
     if unknown:
         notes.append(f"unknown implementation(s) {', '.join(unknown)}; available: {', '.join(available)}")
     for name, other in (others or {}).items():

@@ -187,6 +187,14 @@ def _depends_on(tensor: torch.Tensor, leaf: torch.Tensor) -> bool:
 
 def capabilities(spec: FunctionSpec, double_backward: str) -> Capabilities:
     """What the Function supports, from its class (and ``double_backward`` from a probe)."""
+    if spec.op is not None:  # a custom op: what torch.library has registered for it
+        return Capabilities(
+            double_backward=double_backward,
+            forward_ad=False,
+            vmap=getattr(spec.op, "_vmap_fn", None) is not None,
+            setup_context=getattr(spec.op, "_setup_context_fn", None) is not None,
+            needs_input_grad=False,
+        )
     cls = spec.cls
     backward = inspect.unwrap(cls.backward)
     try:

@@ -58,9 +58,12 @@ def probe_of(cls: type) -> type:
     return type(cls)(f"{cls.__name__}Probe", (cls,), methods)
 
 
-def _calling(cls: type) -> Callable:
-    def call(*args):  # a fresh function for dynamo to trace
-        return floating_outputs(cls.apply(*args))
+def _calling(cls) -> Callable:
+    """A fresh function of ``cls.apply`` (or of a custom op, called as it is) for dynamo to trace."""
+    apply = getattr(cls, "apply", cls)
+
+    def call(*args):
+        return floating_outputs(apply(*args))
 
     return call
 
@@ -165,16 +168,20 @@ def check_compile(
 
 def _run(spec, inputs: tuple, diff: list[int], backend: str, seed: int, detail: dict) -> tuple:
     """Eager and compiled outputs and gradients; graph breaks and which hand-written code ran go into ``detail``."""
-    detail.update(_explain(_calling(spec.cls), inputs, spec.filename))
+    detail.update(_explain(_calling(spec.apply), inputs, spec.filename))
     torch._dynamo.reset()
-    eager_fn, probe = _calling(spec.cls), _calling(probe_of(spec.cls))
+    eager_fn = _calling(spec.apply)
     with torch.no_grad():
         shapes = [o.shape for o in eager_fn(*inputs)]
     generator = torch.Generator().manual_seed(seed)
     grad_outputs = tuple(torch.randn(shape, dtype=torch.float64, generator=generator) for shape in shapes)
     eager_out, eager_grads = _gradients(eager_fn, inputs, diff, grad_outputs)
     compiled_out, compiled_grads = _gradients(torch.compile(eager_fn, backend=backend), inputs, diff, grad_outputs)
+    if spec.cls is None:  # a custom op: dynamo calls its registered autograd, which cannot be probed from here
+        detail.update(custom_backward_used=None, custom_jvp_used=None)
+        return eager_out, eager_grads, compiled_out, compiled_grads
     try:
+        probe = _calling(probe_of(spec.cls))
         _, probe_grads = _gradients(torch.compile(probe, backend=backend), inputs, diff, grad_outputs)
         detail["custom_backward_used"] = _ran(probe_grads, eager_grads)
         detail["custom_jvp_used"] = _jvp_used(spec.cls, probe, inputs, diff, backend, seed)

@@ -71,11 +71,11 @@ def first_tensor(output) -> torch.Tensor:
 
 
 def apply_function(spec: FunctionSpec) -> Callable:
-    """``spec.cls.apply``, with errors in forward reported against the user's file."""
+    """``spec.cls.apply`` (a custom op: the op), with errors in forward reported against the user's file."""
 
     def call(*args):
         try:
-            output = spec.cls.apply(*args)
+            output = spec.apply(*args)
             first_tensor(output)  # a forward returning a numpy array or a number cannot be differentiated
         except Exception as exc:  # noqa: BLE001 - user code
             raise UserCodeError(
@@ -110,6 +110,8 @@ def autograd_of_forward(spec: FunctionSpec, clone_inputs: bool = True) -> Callab
             args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
         needs = [isinstance(a, torch.Tensor) and a.requires_grad for a in args]
         try:
+            if spec.op is not None:  # a custom op's Python implementation, traced by autograd as plain code
+                return spec.op._init_fn(*args)
             if spec.uses_setup_context:
                 return spec.cls.forward(*args)
             return spec.cls.forward(StandInContext(needs), *args)

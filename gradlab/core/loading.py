@@ -11,6 +11,7 @@ import sys
 import types
 from dataclasses import dataclass, field
 
+from torch._library.custom_ops import CustomOpDef
 from torch.autograd import Function
 
 from gradlab.core.capture import captured_output
@@ -20,25 +21,49 @@ from gradlab.model.problems import UserCodeError, problem_from_exception
 from gradlab.model.results import Captured, FileInfo, FunctionInfo, Location, Problem
 from gradlab.model.source_text import read_source
 
+#: ``FunctionSpec.kind`` of a ``torch.autograd.Function`` subclass and of a ``torch.library.custom_op``.
+FUNCTION, CUSTOM_OP = "Function", "custom_op"
+
 
 @dataclass
 class FunctionSpec:
-    """One explorable Function: the class, its forward arguments and its options."""
+    """One explorable Function: a ``torch.autograd.Function`` class or a ``torch.library.custom_op``, its forward arguments and its options.
 
-    cls: type
+    For a custom op, ``cls`` is None, ``op`` the ``CustomOpDef`` and ``op_name``
+    the Python variable it is bound to (its name in gradlab).
+    """
+
+    cls: type | None
     filename: str
     lineno: int
     arg_names: list[str]
     uses_setup_context: bool
     options: ExploreOptions
+    op: object | None = None
+    op_name: str = ""
+
+    @property
+    def kind(self) -> str:
+        return CUSTOM_OP if self.op is not None else FUNCTION
 
     @property
     def name(self) -> str:
-        return self.cls.__name__
+        return self.op_name if self.op is not None else self.cls.__name__
+
+    @property
+    def apply(self):
+        """What calls it: ``cls.apply``, or the custom op itself."""
+        return self.op if self.op is not None else self.cls.apply
+
+    def _method(self, method: str):
+        if self.op is None:
+            return getattr(self.cls, method, None)
+        registered = {"forward": "_init_fn", "backward": "_backward_fn", "setup_context": "_setup_context_fn"}.get(method)
+        return getattr(self.op, registered, None) if registered else None
 
     def method_location(self, method: str) -> Location | None:
-        """Where ``method`` (e.g. ``"backward"``) of this Function is defined in the user's file."""
-        function = inspect.unwrap(getattr(self.cls, method, None) or (lambda: None))
+        """Where ``method`` (e.g. ``"backward"``) of this Function is defined in the user's file (a custom op: its registered function)."""
+        function = inspect.unwrap(self._method(method) or (lambda: None))
         code = getattr(function, "__code__", None)
         if code is None or os.path.abspath(code.co_filename) != self.filename:
             return None
@@ -46,7 +71,7 @@ class FunctionSpec:
 
     def info(self) -> FunctionInfo:
         """Describe this Function with plain values."""
-        doc = inspect.getdoc(self.cls)
+        doc = inspect.getdoc(self.cls if self.op is None else self.op._init_fn)
         inherited = doc == inspect.getdoc(Function)
         return FunctionInfo(
             name=self.name,
@@ -60,6 +85,7 @@ class FunctionSpec:
             elementwise=self.options.elementwise,
             compare=list(self.options.compare),
             has_inputs=self.options.inputs is not None,
+            kind=self.kind,
         )
 
 
@@ -131,6 +157,21 @@ def _defined_functions(module: types.ModuleType) -> list[type]:
     return found
 
 
+def _defined_custom_ops(module: types.ModuleType) -> list[tuple[str, object]]:
+    """``torch.library.custom_op`` operators defined (not imported) in ``module``, by variable name, in definition order."""
+    found, seen = [], set()
+    for name, value in vars(module).items():
+        if isinstance(value, CustomOpDef) and getattr(value._init_fn, "__module__", None) == module.__name__ and id(value) not in seen:
+            seen.add(id(value))
+            found.append((name, value))
+    return found
+
+
+def _op_arguments(op) -> list[str]:
+    params = inspect.signature(op._init_fn).parameters.values()
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+
+
 def _class_line(cls: type, source_lines: list[str]) -> int:
     pattern = re.compile(rf"^\s*class\s+{re.escape(cls.__name__)}\b")
     for number, line in enumerate(source_lines, start=1):
@@ -186,12 +227,14 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
                 sys.path.remove(folder)
 
     classes = _defined_functions(module)
-    if not classes:
+    ops = _defined_custom_ops(module)
+    if not classes and not ops:
         raise UserCodeError(
             Problem(
                 "no_function",
                 f"{path}: defines no torch.autograd.Function",
-                hint="define a class that inherits from torch.autograd.Function, with static forward and backward methods",
+                hint="define a class that inherits from torch.autograd.Function, with static forward and backward methods"
+                " (or an operator with torch.library.custom_op)",
             )
         )
     explore = getattr(module, "EXPLORE", {}) or {}
@@ -199,7 +242,7 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
     explore_location = Location(path, where.get("", 0))
     if not isinstance(explore, dict):
         raise UserCodeError(Problem("options", f"{explore_location}: EXPLORE must be a dict keyed by class name", location=explore_location))
-    names = [cls.__name__ for cls in classes]
+    names = [cls.__name__ for cls in classes] + [name for name, _op in ops]
     for key in explore:
         if key not in names:
             close = difflib.get_close_matches(str(key), names, n=1)
@@ -215,6 +258,12 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
         option_location = Location(path, where.get(cls.__name__, where.get("", 0)))
         options = parse_options(cls.__name__, explore.get(cls.__name__), arg_names, option_location)
         specs.append(FunctionSpec(cls, path, _class_line(cls, lines), arg_names, uses_setup_context, options))
+    for name, op in ops:
+        arg_names = _op_arguments(op)
+        option_location = Location(path, where.get(name, where.get("", 0)))
+        options = parse_options(name, explore.get(name), arg_names, option_location)
+        line = getattr(getattr(op._init_fn, "__code__", None), "co_firstlineno", 0)
+        specs.append(FunctionSpec(None, path, line, arg_names, True, options, op=op, op_name=name))
     return LoadedFile(path, module, specs, captured)
 
 

@@ -93,7 +93,7 @@ def _setup(spec: FunctionSpec, inputs: tuple, seed: int) -> _Setup:
     diff = [i for i, a in enumerate(inputs) if isinstance(a, torch.Tensor) and a.requires_grad]
     inputs = tuple(a.detach().to(torch.float64) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in inputs)
     with torch.no_grad():
-        out_shapes = [tuple(o.shape) for o in floating_outputs(spec.cls.apply(*inputs))]
+        out_shapes = [tuple(o.shape) for o in floating_outputs(spec.apply(*inputs))]
     names = [spec.arg_names[i] if i < len(spec.arg_names) else f"#{i}" for i in diff]
     generator = torch.Generator().manual_seed(seed)
     tangents = tuple(torch.randn(inputs[i].shape, dtype=torch.float64, generator=generator) for i in diff)
@@ -113,7 +113,7 @@ def _vmap(s: _Setup, fn: Callable) -> tuple[list, list[Label]]:
 
 def _vmap_loop(s: _Setup) -> tuple[list, list[Label]]:
     with torch.no_grad():
-        per_sample = [floating_outputs(s.spec.cls.apply(*sample)) for sample in _samples(s)]
+        per_sample = [floating_outputs(s.spec.apply(*sample)) for sample in _samples(s)]
     return [torch.stack(outputs) for outputs in zip(*per_sample)], _vmap_labels(s)
 
 
@@ -189,7 +189,7 @@ def _fd_jacobian(s: _Setup) -> tuple[list, list[Label]]:
 
 
 def _central(s: _Setup, direction) -> tuple[torch.Tensor, ...]:
-    f = s.on_primals(s.spec.cls.apply)
+    f = s.on_primals(s.spec.apply)
     with torch.no_grad():
         plus = f(*(p + FD_STEP * d for p, d in zip(s.primals, direction)))
         minus = f(*(p - FD_STEP * d for p, d in zip(s.primals, direction)))
@@ -253,16 +253,29 @@ def _against_reference(
     }
     if comparison.close:
         return TransformResult("pass", f"{via}matches {reference} (max |difference| {comparison.max_abs_diff:.1e})", detail)
-    return TransformResult("fail", f"{via}disagrees with {reference}: {comparison.describe()}; {_FAIL_HINT[name]}", detail)
+    hint = _FAIL_HINT[name]
+    if s.spec.op is not None and name in ("jvp", "jacfwd"):
+        hint = "forward mode gives this custom op zero tangents without an error: it has no forward-mode rule, so every jvp through it is silently wrong"
+    return TransformResult("fail", f"{via}disagrees with {reference}: {comparison.describe()}; {hint}", detail)
+
+
+def _custom_op_refusal(message: str) -> str | None:
+    """How to get a transform PyTorch refuses for a custom op's registered autograd, or None when it is no refusal."""
+    if "functorch transforms" not in message:
+        return None
+    return (
+        "torch.func cannot transform through a custom op's register_autograd backward in this PyTorch;"
+        " write it as an autograd.Function with setup_context (and a jvp and vmap rule) where you need jacrev or hessian"
+    )
 
 
 def _verdict(name: str, s: _Setup, rtol: float, atol: float) -> TransformResult:
     if name != "vmap" and not s.diff:
         return TransformResult("error", "no argument requires grad: nothing to differentiate")
     try:
-        actual = _RUNNERS[name](s, s.spec.cls.apply)
+        actual = _RUNNERS[name](s, s.spec.apply)
     except Exception as exc:  # noqa: BLE001 - user code under a transform may raise anything
-        advice = refusal_advice(str(exc), name, s.spec.cls)
+        advice = refusal_advice(str(exc), name, s.spec.cls) if s.spec.cls is not None else _custom_op_refusal(str(exc))
         if advice is None:
             return _error(name, s, exc)
         refusal = _first_line(exc)
@@ -272,7 +285,7 @@ def _verdict(name: str, s: _Setup, rtol: float, atol: float) -> TransformResult:
         link = re.search(r"https://\S+", refusal)
         if link:
             refused.detail["docs"] = link.group(0).rstrip(".")
-        if name == "jvp" and has_pieces(s.spec.cls)["jvp"]:
+        if name == "jvp" and s.spec.cls is not None and has_pieces(s.spec.cls)["jvp"]:
             return _jvp_without_setup_context(s, refused, rtol, atol)
         return refused
     return _against_reference(name, s, actual, rtol, atol)
@@ -290,7 +303,7 @@ def _jvp_without_setup_context(s: _Setup, refused: TransformResult, rtol: float,
     """torch.func.jvp refused, but forward-mode AD still runs the hand-written jvp: check it there."""
     try:
         checked = _against_reference(
-            "jvp", s, _forward_ad(s, s.spec.cls.apply), rtol, atol, via="through torch.autograd.forward_ad the jvp "
+            "jvp", s, _forward_ad(s, s.spec.apply), rtol, atol, via="through torch.autograd.forward_ad the jvp "
         )
     except Exception as exc:  # noqa: BLE001 - user code
         refused.detail["forward_ad"] = _first_line(exc)

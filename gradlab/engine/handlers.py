@@ -15,7 +15,9 @@ from gradlab.core.capture import captured_output
 from gradlab.core.checks import run_checks, sweep_eps
 from gradlab.core.curves import compute_curves
 from gradlab.core.instructions import add_instruction_counts
+from gradlab.core.invoke import make_inputs
 from gradlab.core.loading import load_function_file
+from gradlab.core.opcheck import run_opcheck
 from gradlab.core.transforms import run_transforms
 from gradlab.model.other_functions import other_label
 from gradlab.model.problems import UserCodeError
@@ -119,6 +121,9 @@ def handle(request, progress: Callable[[Progress], None] | None = None):
         arguments = {**dataclasses.asdict(options), "dtype": getattr(torch, options.dtype), "shape": tuple(options.shape)}
         arguments.pop("transforms")
         checks = finish(run_checks(spec, **arguments), progress)
+        checks.kind = spec.kind
+        if spec.op is not None:
+            checks.opcheck = run_opcheck(spec, make_inputs(spec, tuple(options.shape), getattr(torch, options.dtype), "cpu", options.seed))
         if options.transforms:
             with captured_output():
                 checks.transforms = run_transforms(spec, shape=tuple(options.shape), seed=options.seed)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradlab.model.opcheck import OpcheckResult
 from gradlab.model.transforms import TransformResult
 
 
@@ -85,6 +86,7 @@ class FunctionInfo:
     elementwise: bool
     compare: list[str]
     has_inputs: bool
+    kind: str = "Function"
 
 
 @dataclass
@@ -287,6 +289,8 @@ class FunctionChecks:
     eps: float = 1e-6
     taylor: TaylorCheck | None = None
     transforms: dict[str, TransformResult] | None = None
+    opcheck: OpcheckResult | None = None
+    kind: str = "Function"
 
     @property
     def rows(self) -> list[CheckResult]:
@@ -296,7 +300,11 @@ class FunctionChecks:
 
 def verdict_is_failure(checks: FunctionChecks) -> bool:
     """True when a check ran and failed (``passed is False``), or a transform gave a wrong answer; "not supported" is no failure."""
-    return any(result.passed is False for result in checks.rows) or any(t.failed for t in (checks.transforms or {}).values())
+    return (
+        any(result.passed is False for result in checks.rows)
+        or any(t.failed for t in (checks.transforms or {}).values())
+        or (checks.opcheck is not None and checks.opcheck.status == "fail")
+    )
 
 
 @dataclass

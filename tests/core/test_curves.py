@@ -36,7 +36,10 @@ def test_correct_builtins_agree_with_both_references(path):
     assert np.all(np.isfinite(curves.hand_written.f))
     assert np.all(np.isfinite(curves.hand_written.df))
     first_order = {r.reference: r for r in curves.residuals if r.order == 1}
-    assert first_order[AUTOGRAD_OF_FORWARD].max_abs < 1e-9
+    if curves.reference(AUTOGRAD_OF_FORWARD).df is None:  # a NumPy-backed custom op: autograd cannot follow it, and says so
+        assert "not connected to its input under autograd" in curves.reference(AUTOGRAD_OF_FORWARD).df_note
+    else:
+        assert first_order[AUTOGRAD_OF_FORWARD].max_abs < 1e-9
     assert first_order[FINITE_DIFFERENCES].max_abs < 1e-4
 
 
