@@ -300,6 +300,10 @@ def compute_curves(
         ]
         for name, fn in options.compare.items():
             references.append(_reference(probe, user_callable(fn, spec.filename, f"compare[{name!r}]"), x, name))
+        if hand.d2f is None and options.elementwise:  # no double backward: f″ of the forward by a second road, and do they agree?
+            road, disagreement = _second_road(probe, autograd_of_forward(spec, clone_inputs=False), x, references[0])
+            references += [road] if road is not None else []
+            probe.notes += [disagreement] if disagreement else []
         notes = probe.notes + _nonfinite_notes(hand) + _derivative_notes(spec, probe, hand, references[0])
         kinks = []
         if options.elementwise:
@@ -323,6 +327,42 @@ def compute_curves(
         notes=notes,
         captured=captured,
         kinks=[kink.x for kink in kinks],
+    )
+
+
+#: The label of f′ and f″ of the forward by torch.func: jacrev, then jacfwd of it.
+FUNC_ROAD = "jacfwd(jacrev) of forward"
+
+
+def _second_road(probe, forward: Callable, x: torch.Tensor, autograd: Curve) -> tuple[Curve | None, str]:
+    """f′ and f″ of the forward by ``torch.func`` (``jacfwd(jacrev(f))`` per point), and a note when it disagrees with autograd of forward.
+
+    Where the hand-written backward has no double backward (``once_differentiable``)
+    these two roads are all that says what f″ is; a forward that torch.func
+    cannot trace gives no curve and no note.
+    """
+
+    def f(t):
+        return probe(forward, t.reshape(1)).sum()
+
+    try:
+        df = torch.func.vmap(torch.func.jacrev(f))(x)
+        d2f = torch.func.vmap(torch.func.jacfwd(torch.func.jacrev(f)))(x)
+    except Exception:  # noqa: BLE001 - user code under torch.func; autograd of forward still stands
+        return None, ""
+    road = Curve(FUNC_ROAD, autograd.f, _numpy(df), _numpy(d2f))
+    if autograd.d2f is None:
+        return road, ""
+    gap = np.abs(road.d2f - autograd.d2f)
+    scale = np.maximum(np.abs(autograd.d2f), 1.0)
+    bad = np.isfinite(gap) & (gap > 1e-6 * scale)
+    if not bad.any():
+        return road, ""
+    worst = int(np.nanargmax(np.where(bad, gap, np.nan)))
+    return road, (
+        f"the two roads to f″ of the forward disagree: autograd's double backward gives {autograd.d2f[worst]:.6g} and"
+        f" jacfwd(jacrev) gives {road.d2f[worst]:.6g} at {probe.parameter} = {float(x[worst]):.4g}: the forward does"
+        " something one of them does not differentiate alike (a Function inside it with a wrong jvp or backward, an in-place op, a NumPy call)"
     )
 
 

@@ -192,3 +192,23 @@ def test_a_forward_that_returns_numpy_names_forward_and_the_fix():
     problem = info.value.problem
     assert "not a tensor" in problem.message and "ReturnsNumpy.forward" in problem.message
     assert problem.location is not None and problem.location.lineno == 45 and "from_numpy" in problem.hint
+
+
+def test_without_double_backward_f2_comes_by_a_second_road_that_agrees():
+    curves = curves_of(builtin("cube_once_differentiable.py"), points=101)
+    assert curves.hand_written.d2f is None
+    road = curves.reference("jacfwd(jacrev) of forward")
+    assert np.allclose(road.d2f, 6 * curves.x) and np.allclose(road.df, 3 * curves.x**2)
+    assert not any("roads to f\u2033" in note for note in curves.notes)
+
+
+def test_roads_to_f2_that_disagree_are_flagged_with_the_numbers():
+    curves = compute_curves(load_function_file(data("roads_disagree.py")).function("Cube"), points=101)
+    (note,) = [n for n in curves.notes if "roads to f\u2033" in n]
+    assert "autograd's double backward gives -30 and jacfwd(jacrev) gives -35 at x = -5" in note
+    assert "a wrong jvp" in note
+
+
+def test_a_function_with_double_backward_gets_no_second_road():
+    curves = curves_of(builtin("square.py"), points=11)
+    assert "jacfwd(jacrev) of forward" not in [r.label for r in curves.references]
