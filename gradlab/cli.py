@@ -31,6 +31,7 @@ from gradlab.model.bench_table import compare_tables
 from gradlab.model.bench_warnings import shape_warnings, untimed
 from gradlab.model.cost_model import why_lines
 from gradlab.model.curve_table import write_csv
+from gradlab.model.export_test import export_problem, pytest_file_text, write_pytest_file
 from gradlab.model.instruction_table import instruction_table
 from gradlab.model.json_text import json_text
 from gradlab.model.lint import lint_source
@@ -81,6 +82,9 @@ def _check_parser() -> argparse.ArgumentParser:
     add_arguments(parser, CheckOptions, parsers={"shape": _shape})
     parser.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per Function before giving up (default 30)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument(
+        "--export-test", metavar="OUT.py", help="also write a pytest file that reruns these checks with plain PyTorch (no gradlab needed)"
+    )
     return parser
 
 
@@ -404,6 +408,9 @@ def run_check(args: argparse.Namespace) -> int:
     """
     report = {"file": args.file, "error": None, "functions": []}
     status = EXIT_OK
+    if args.export_test and (problem := export_problem(args.export_test)):
+        _error(f"--export-test {args.export_test}: {problem}")
+        return EXIT_UNUSABLE
     try:
         text = read_source(os.path.abspath(args.file))
     except UserCodeError as exc:
@@ -419,10 +426,21 @@ def run_check(args: argparse.Namespace) -> int:
                 names = [args.function]
         except EngineError as exc:
             return _finish_check(report, exc.problem, EXIT_UNUSABLE, args)
+        if args.export_test:  # the checks below, as a pytest file
+            ops = [f.name for f in info.functions if f.kind == "custom_op"]
+            options = from_arguments(CheckOptions, args)
+            try:
+                write_pytest_file(args.export_test, pytest_file_text(source.path, names, options, ops=ops, test_path=args.export_test))
+            except OSError as exc:
+                _error(f"--export-test {args.export_test}: {exc.strerror or exc}")
+                return EXIT_UNUSABLE
+            report["exported_test"] = args.export_test
         findings = lint_source(text)
         report["lint"] = [asdict(f) for f in findings]
         if not args.json:
             print(f"{args.file}: {info.description}" if info.description else args.file)
+            if args.export_test:
+                print(f"  wrote {args.export_test}: run it with pytest {args.export_test}")
             for finding in findings:
                 print(f"  lint {finding}")
         for name in names:

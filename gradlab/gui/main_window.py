@@ -20,6 +20,7 @@ from gradlab.gui.calls_panel import CallsPanel
 from gradlab.gui.disk_bar import DiskChangedBar
 from gradlab.gui.document import Document
 from gradlab.gui.editor import CodeEditor
+from gradlab.gui.export_test_action import on_export_test
 from gradlab.gui.file_actions import FileActions
 from gradlab.gui.file_runner import FileRunner
 from gradlab.gui.picker import FunctionPicker
@@ -161,6 +162,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.export_plots_action = action("Export plots (PNG/SVG)\u2026", [], self.files.on_export_plots, file_menu)
         self.export_csv_action = action("Export curves (CSV)\u2026", [], self.files.on_export_csv, file_menu)
+        self.export_test_action = action("Export &test\u2026", [], lambda: on_export_test(self), file_menu)
+        self.export_test_action.setObjectName("actionExportTest")
         file_menu.addSeparator()
         action("&Quit", [QKeySequence.StandardKey.Quit], self.close, file_menu)
         run_menu = self.menuBar().addMenu("&Run")
