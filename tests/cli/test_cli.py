@@ -28,6 +28,8 @@ def test_check_json_has_the_documented_shape():
     assert report["file"] == builtin("multiply_add.py") and report["error"] is None
     (function,) = report["functions"]
     assert function["name"] == "MultiplyAdd"
+    # A classic Function: its kind says so, it has no opcheck, and transforms were not asked for.
+    assert function["kind"] == "Function" and function["opcheck"] is None and function["transforms"] is None
     assert function["gradcheck"]["passed"] is True and isinstance(function["gradcheck"]["message"], str)
     assert function["gradgradcheck"]["passed"] is True
     assert any("saved_variables" in w for w in function["warnings"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.cli.test_cli_edges import gradlab
-from tests.helpers import builtin, data
+from tests.helpers import data
 
 
 def test_a_missing_register_fake_fails_with_opcheck_in_the_json():
@@ -18,9 +18,3 @@ def test_a_missing_register_fake_fails_with_opcheck_in_the_json():
     assert opcheck["tests"] == {"test_schema": "pass", "test_autograd_registration": "pass", "test_faketensor": "fail", "test_aot_dispatch_dynamic": "fail"}
     assert "register_fake is missing" in opcheck["message"]
 
-
-def test_classic_functions_say_so_and_have_no_opcheck():
-    result = gradlab("check", builtin("square.py"), "--no-gradgradcheck", "--json")
-    assert result.returncode == 0
-    (entry,) = json.loads(result.stdout)["functions"]
-    assert entry["kind"] == "Function" and entry["opcheck"] is None

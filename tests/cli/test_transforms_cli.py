@@ -26,8 +26,3 @@ def test_an_old_style_function_is_unsupported_with_the_way_to_enable_it_which_is
     line = next(line for line in result.stdout.splitlines() if line.strip().startswith("vmap"))
     assert "unsupported" in line and "setup_context" in line and "generate_vmap_rule = True" in line
 
-
-def test_without_the_flag_no_transform_runs():
-    result = gradlab("check", data("transforms_exp.py"), "--no-gradgradcheck", "--json")
-    assert result.returncode == 0
-    assert json.loads(result.stdout)["functions"][0]["transforms"] is None
