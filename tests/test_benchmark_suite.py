@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.slow
 def test_the_suite_runs_in_quick_mode_and_reports_every_figure():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(

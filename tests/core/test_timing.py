@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -72,12 +73,21 @@ def test_every_implementation_runs_before_any_is_timed_and_rounds_rotate(monkeyp
 
 
 def test_a_steady_statement_settles_with_a_small_spread():
-    timings = time_interleaved({"steady": spin(200e-6)}, threads=1, min_run_time=0.05)
+    """A block timer that reads 200 µs ± 1 %: the method stops once settled, well before its budget."""
+    readings = itertools.cycle([198e-6, 200e-6, 202e-6])
+    wait = spin(1e-3)  # each block takes 1 ms of wall time, whatever it reads
+
+    def block_timer(statement, number):
+        wait()
+        return next(readings)
+
+    started = time.perf_counter()
+    timings = time_interleaved({"steady": spin(1e-6)}, threads=1, min_run_time=0.05, block_timer=block_timer)
     steady = timings["steady"]
     assert steady.settled, steady.times
-    assert steady.median == pytest.approx(200e-6, rel=0.2)
-    assert steady.iqr <= 0.05 * steady.median
-    assert steady.minimum <= steady.median
+    assert steady.median == pytest.approx(200e-6, rel=0.02)
+    assert steady.iqr <= 0.05 * steady.median and steady.minimum <= steady.median
+    assert time.perf_counter() - started < timing.BUDGET_FACTOR * 0.05  # stopped on the spread, not the budget
 
 
 def test_an_outlier_round_is_measured_again():

@@ -3,6 +3,7 @@
 import random
 import string
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
@@ -31,6 +32,7 @@ def rss_mb(pid: int | str = "self") -> float:
     raise RuntimeError("no VmRSS")
 
 
+@pytest.mark.slow
 def test_500_random_edits_lose_nothing_and_keep_memory_flat(window, qtbot):
     rng = random.Random(20261127)
     oracle = QPlainTextEdit()  # a plain Qt editor given the same edits: what the buffer must equal

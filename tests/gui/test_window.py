@@ -117,6 +117,7 @@ HANGING = textwrap.dedent(
 ).lstrip()
 
 
+@pytest.mark.slow
 def test_a_hanging_function_is_stopped_and_the_next_edit_plots_again(make_window, qtbot, tmp_path):
     window = make_window(request_timeout=3.0)
     path = tmp_path / "slow.py"
@@ -211,6 +212,7 @@ def test_export_plots_and_csv(window, tmp_path):
     assert window.files.export_csv(str(tmp_path / "no" / "such" / "c.csv")) is None and "could not export" in window.statusBar().currentMessage()
 
 
+@pytest.mark.slow
 def test_svg_export_draws_what_the_png_shows(window, tmp_path):
     """pyqtgraph's own SVG exporter fails with this PySide6; gradlab's draws through QSvgGenerator."""
     from PySide6.QtGui import QColor, QImage, QPainter
