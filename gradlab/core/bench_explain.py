@@ -2,7 +2,8 @@
 
 ``torch.profiler`` counts the aten ops the Python code (or autograd) dispatched
 and the CUDA kernels they launched; a ``saved_tensors_hooks`` pack hook counts
-the bytes kept for backward; CUDA's allocator gives the peak.
+the bytes kept for backward; CUDA's allocator gives the peak.  The shapes the
+profiler records give an estimate of the bytes each call moves (:func:`memory_traffic`).
 """
 
 from __future__ import annotations
@@ -33,51 +34,94 @@ def _first_level_ops(events) -> list[str]:
     return names
 
 
-#: Ops that move no data (views, metadata, allocation without writing).
+#: Ops that move no data: views, metadata, allocation without writing.
 _NO_TRAFFIC = {
-    "aten::view", "aten::_unsafe_view", "aten::detach", "aten::alias", "aten::as_strided", "aten::t", "aten::transpose",
-    "aten::expand", "aten::reshape", "aten::unsqueeze", "aten::squeeze", "aten::permute", "aten::select", "aten::slice",
-    "aten::empty", "aten::empty_like", "aten::empty_strided", "aten::resize_", "aten::lift_fresh",
+    "aten::view", "aten::_unsafe_view", "aten::_reshape_alias", "aten::view_as", "aten::detach", "aten::alias",
+    "aten::as_strided", "aten::t", "aten::transpose", "aten::numpy_T", "aten::mT", "aten::permute", "aten::movedim",
+    "aten::swapaxes", "aten::expand", "aten::expand_as", "aten::broadcast_to", "aten::unsqueeze", "aten::squeeze",
+    "aten::unflatten", "aten::select", "aten::slice", "aten::narrow", "aten::diagonal", "aten::unbind", "aten::split",
+    "aten::split_with_sizes", "aten::chunk", "aten::unfold", "aten::real", "aten::imag", "aten::view_as_real",
+    "aten::view_as_complex", "aten::empty", "aten::empty_like", "aten::empty_strided", "aten::resize_",
+    "aten::lift_fresh", "aten::size", "aten::stride", "aten::result_type",
+}  # fmt: skip
+#: Ops that copy only when they must (another dtype, a non-contiguous input): what they call moves the data.
+_MAYBE_COPY = {
+    "aten::to", "aten::type_as", "aten::contiguous", "aten::reshape", "aten::reshape_as", "aten::flatten",
+    "aten::resolve_conj", "aten::resolve_neg",
 }  # fmt: skip
 #: Ops whose tensor argument gives only a shape: they write their output and read nothing.
 _WRITE_ONLY = {"aten::ones_like", "aten::zeros_like", "aten::full_like", "aten::fill_", "aten::zero_", "aten::rand_like", "aten::randn_like"}
-_ELEMENT_BYTES = {"float": 4, "double": 8, "c10::Half": 2, "c10::BFloat16": 2, "long int": 8, "int": 4, "bool": 1, "signed char": 1, "unsigned char": 1, "short int": 2}
+#: Reductions read their input and write next to nothing.
+_READ_ONLY = {
+    "aten::sum", "aten::mean", "aten::nansum", "aten::prod", "aten::amax", "aten::amin", "aten::aminmax", "aten::argmax",
+    "aten::argmin", "aten::norm", "aten::linalg_vector_norm", "aten::var", "aten::std", "aten::var_mean",
+    "aten::std_mean", "aten::logsumexp", "aten::all", "aten::any", "aten::count_nonzero", "aten::dot", "aten::vdot",
+}  # fmt: skip
+_ELEMENT_BYTES = {
+    "float": 4, "double": 8, "c10::Half": 2, "c10::BFloat16": 2, "long int": 8, "int": 4, "short int": 2, "bool": 1,
+    "signed char": 1, "unsigned char": 1, "c10::complex<float>": 8, "c10::complex<double>": 16,
+    "c10::complex<c10::Half>": 4,
+}  # fmt: skip
 
 
-def _numel(shape) -> int:
-    count = 1
-    for n in shape:
-        count *= n
-    return count
+def _tensor_bytes(event) -> list[int]:
+    """Bytes of each tensor argument of ``event`` with at least one dimension (0-d scalars move nothing).
+
+    Tensor lists (``cat``, ``stack``) are recorded without shapes, so they count nothing.
+    """
+    dtypes = list(getattr(event, "input_dtypes", None) or [])
+    sizes = []
+    for i, shape in enumerate(event.input_shapes or []):
+        if not isinstance(shape, (list, tuple)) or not shape or not all(isinstance(n, int) for n in shape):
+            continue
+        count = 1
+        for n in shape:
+            count *= n
+        dtype = dtypes[i] if i < len(dtypes) else ""
+        sizes.append(count * (1 if dtype.startswith("c10::Float8") else _ELEMENT_BYTES.get(dtype, 4)))
+    return sizes
+
+
+def _op_traffic(event) -> int:
+    """Estimated bytes one aten op reads and writes (elementwise model)."""
+    name = event.name
+    if name in _NO_TRAFFIC:
+        return 0
+    if name in _MAYBE_COPY:  # a no-op calls nothing that moves data; a copy calls clone or _to_copy
+        return sum(_op_traffic(child) for child in event.cpu_children if child.name.startswith("aten::"))
+    sizes = _tensor_bytes(event)
+    if not sizes:
+        return 0
+    if name in _WRITE_ONLY:
+        return max(sizes)
+    if name == "aten::copy_":  # writes self without reading it
+        return sum(sizes)
+    if name in _READ_ONLY:
+        return sum(sizes)
+    return sum(sizes) + max(sizes)
 
 
 def memory_traffic(events, skip: frozenset[str] = frozenset()) -> int:
     """Estimated bytes read and written by the first-level aten ops among ``events`` (needs ``record_shapes``).
 
-    An elementwise model: each op reads its tensor arguments and writes one
-    output as large as its largest argument.  0-d arguments (scalars) move no
-    bytes; views and allocations move none; ``*_like`` and fills only write.
+    An estimate from an elementwise model, not a measurement: each op reads
+    its tensor arguments and writes one output as large as its largest
+    argument, in that argument's dtype.  0-d arguments (Python scalars) move no
+    bytes; views, allocations and ``to``/``contiguous``/``reshape`` that copy
+    nothing move none; ``*_like`` and fills only write; ``copy_`` reads its
+    source and writes its destination; reductions only read.  Matrix products
+    and tensor-list ops (``cat``, ``stack``) are outside the model: the first
+    are counted as elementwise, the second as nothing.
     """
     total = 0
     for event in events:
-        if not event.name.startswith("aten::") or event.name in _NO_TRAFFIC or event.name in skip:
+        if not event.name.startswith("aten::") or event.name in skip:
             continue
         parent = event.cpu_parent
         while parent is not None and not parent.name.startswith("aten::"):
             parent = parent.cpu_parent
-        if parent is not None:
-            continue
-        shapes = list(event.input_shapes or [])
-        dtypes = list(getattr(event, "input_dtypes", None) or [])
-        sizes = [
-            _numel(shape) * _ELEMENT_BYTES.get(dtypes[i] if i < len(dtypes) else "float", 4)
-            for i, shape in enumerate(shapes)
-            if isinstance(shape, (list, tuple)) and len(shape) > 0
-        ]
-        if not sizes:
-            continue
-        read = 0 if event.name in _WRITE_ONLY else sum(sizes)
-        total += read + max(sizes)
+        if parent is None:
+            total += _op_traffic(event)
     return total
 
 
@@ -100,7 +144,12 @@ def _native_stderr_silenced():
 
 
 def explain(name: str, fn: Callable, inputs: tuple, size: int, device: str) -> BenchmarkWhy:
-    """Ops and kernels launched by forward and backward, bytes saved for backward, and CUDA peak memory."""
+    """Ops and kernels launched by forward and backward, bytes saved for backward, and CUDA peak memory.
+
+    ``bytes_per_element`` is :func:`memory_traffic` of one forward and backward
+    (the seed gradient's ``ones_like`` left out) over ``size``, the input's
+    element count: an estimate, for the cost model's bandwidth figure.
+    """
     activities = [torch.profiler.ProfilerActivity.CPU]
     if device.startswith("cuda"):
         activities.append(torch.profiler.ProfilerActivity.CUDA)

@@ -428,7 +428,7 @@ class GradcheckPanel(QWidget):
         for row, result in enumerate(checks.rows):
             self._set_row(row, result)
         self.details.setText(_details(checks.rows))
-        lines = [item.summary() for item in (checks.capabilities, checks.taylor) if item is not None]
+        lines = [item.summary() for item in (checks.capabilities, checks.taylor, checks.opcheck) if item is not None]
         self.capabilities.setText("\n".join(lines) or " ")
         self.show_jacobians(checks.jacobians)
         self.show_taylor(checks.taylor)
