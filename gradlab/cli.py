@@ -454,7 +454,7 @@ def run_check(args: argparse.Namespace) -> int:
             if verdict_is_failure(checks):
                 status = EXIT_FAILED
             if not args.json:
-                print(f"  {name}")
+                print(f"  {name} (custom op)" if checks.kind == "custom_op" else f"  {name}")
                 for result in checks.rows:
                     print(f"    {_verdict_text(result)}")
                 if checks.capabilities:

@@ -252,8 +252,14 @@ def _mismatch_hint(worst: WorstEntry | None, atol: float, rtol: float, order: in
     """What the numbers at the worst entry show, for a mismatch PyTorch reported."""
     what = "derivative" if order == 1 else "derivative of backward (double backward)"
     curve = "f\u2032" if order == 1 else "f\u2033"
-    if worst is None or worst.autograd_of_forward is None:
+    if worst is None:
         return f"the hand-written {what} disagrees with finite differences: compare {curve} with autograd of forward in the plots"
+    if worst.autograd_of_forward is None:  # autograd cannot follow the forward (NumPy): finite differences are all there is
+        return (
+            f"the hand-written {what} disagrees with finite differences at {worst.input} (backward {worst.backward:.6g}, finite "
+            f"differences {worst.finite_differences:.6g}); autograd of forward cannot follow the forward to say more: compare "
+            f"{curve} with finite differences in the plots"
+        )
     autograd = worst.autograd_of_forward
     if abs(worst.backward - autograd) <= atol + rtol * abs(autograd):
         return (

@@ -12,6 +12,7 @@ import torch
 
 from gradlab.core.loading import FunctionSpec
 from gradlab.model.problems import UserCodeError, problem_from_exception
+from gradlab.model.results import Problem
 
 #: Label of the reference that runs the Function's own forward under autograd.
 AUTOGRAD_OF_FORWARD = "autograd of forward"
@@ -103,6 +104,12 @@ def autograd_of_forward(spec: FunctionSpec, clone_inputs: bool = True) -> Callab
     ``clone_inputs`` tensor arguments are cloned first, so a forward that
     works in place does not touch a leaf; benchmarks leave that off unless
     the forward needs it, so the clone is not timed.
+
+    For a custom op it is the op's own Python implementation.  When that runs
+    outside autograd (NumPy, ``.detach()``) while an input requires grad, the
+    call raises :class:`~gradlab.model.problems.UserCodeError` with
+    :func:`opaque_op_message` instead of returning an output whose derivative
+    would read as 0.
     """
 
     def call(*args):
@@ -111,16 +118,39 @@ def autograd_of_forward(spec: FunctionSpec, clone_inputs: bool = True) -> Callab
         needs = [isinstance(a, torch.Tensor) and a.requires_grad for a in args]
         try:
             if spec.op is not None:  # a custom op's Python implementation, traced by autograd as plain code
-                return spec.op._init_fn(*args)
-            if spec.uses_setup_context:
-                return spec.cls.forward(*args)
-            return spec.cls.forward(StandInContext(needs), *args)
+                output = spec.op._init_fn(*args)
+            elif spec.uses_setup_context:
+                output = spec.cls.forward(*args)
+            else:
+                output = spec.cls.forward(StandInContext(needs), *args)
         except Exception as exc:  # noqa: BLE001 - user code
             raise UserCodeError(
                 problem_from_exception(exc, spec.filename, "forward", f"{spec.name}.forward under autograd")
             ) from exc
+        if spec.op is not None and any(needs) and torch.is_grad_enabled() and _detached(output):
+            location = spec.method_location("forward")
+            prefix = f"{location}: " if location else ""
+            raise UserCodeError(Problem("forward", prefix + opaque_op_message(spec.name), location=location))
+        return output
 
     return call
+
+
+def opaque_op_message(name: str) -> str:
+    """Why a custom op has no autograd of forward: its implementation runs where autograd cannot follow."""
+    return (
+        f"autograd of forward is not available for {name}: its output is not connected to its input under autograd (the"
+        " implementation runs in NumPy, or detaches), which is why the op registers a backward; finite differences are the reference"
+    )
+
+
+def _detached(output) -> bool:
+    """True when the first floating-point output has no autograd history: a derivative of it would read as 0."""
+    try:
+        tensor = first_tensor(output)
+    except TypeError:
+        return False
+    return (tensor.is_floating_point() or tensor.is_complex()) and not tensor.requires_grad
 
 
 def user_callable(fn: Callable, filename: str, label: str) -> Callable:

@@ -11,7 +11,7 @@ import sys
 import types
 from dataclasses import dataclass, field
 
-from torch._library.custom_ops import CustomOpDef
+from torch._library.custom_ops import OPDEFS, CustomOpDef
 from torch.autograd import Function
 
 from gradlab.core.capture import captured_output
@@ -167,6 +167,27 @@ def _defined_custom_ops(module: types.ModuleType) -> list[tuple[str, object]]:
     return found
 
 
+def _op_files() -> dict[str, str]:
+    """The file whose code defined each custom op alive in this process, by qualified name (``"mylib::op"``)."""
+    files = {}
+    for name, op in list(OPDEFS.items()):
+        code = getattr(inspect.unwrap(op._init_fn), "__code__", None)
+        files[name] = os.path.abspath(code.co_filename) if code else ""
+    return files
+
+
+def _op_clash(path: str, name: str, op, before: dict[str, str]) -> str:
+    """A warning when ``op`` took over an op name another live file defined (custom op names are global to the process), or ``""``."""
+    other = before.get(op._qualname)
+    if not other or other == path:  # new, or this file run again after an edit: torch.library replaces its own op
+        return ""
+    namespace = re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
+    return (
+        f"{path}: custom op {op._qualname} ({name}) is also defined by {other}, run earlier in this process: op names are"
+        f" global, so that file's op now runs this file's code; give this one a name of its own (e.g. \"{namespace}::{op._name}\")"
+    )
+
+
 def _op_arguments(op) -> list[str]:
     params = inspect.signature(op._init_fn).parameters.values()
     return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
@@ -196,6 +217,14 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
     UserCodeError
         When the file cannot be read, does not parse, raises while loading,
         defines no Function, or has invalid ``EXPLORE`` options.
+
+    Notes
+    -----
+    A ``torch.library.custom_op`` is registered under its qualified name for
+    the whole process.  Running the file again (after an edit) registers it
+    again, which torch.library allows: the new definition replaces the old
+    one, schema, fake and autograd included.  Another file defining the same
+    name takes it over from the first too, which gets a load warning.
     """
     path = os.path.abspath(path)
     source = read_source(path) if text is None else text
@@ -212,6 +241,7 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
     # the user's project); an untitled buffer's folder does not, so nothing planted beside it runs.
     folder = os.path.dirname(path) if os.path.isfile(path) else None
     entering(path)
+    ops_before = _op_files()
     with captured_output() as captured:
         sys.modules[module.__name__] = module
         if folder is not None:
@@ -258,6 +288,7 @@ def load_function_file(path: str, text: str | None = None) -> LoadedFile:
         option_location = Location(path, where.get(cls.__name__, where.get("", 0)))
         options = parse_options(cls.__name__, explore.get(cls.__name__), arg_names, option_location)
         specs.append(FunctionSpec(cls, path, _class_line(cls, lines), arg_names, uses_setup_context, options))
+    captured.warnings += [clash for name, op in ops if (clash := _op_clash(path, name, op, ops_before))]
     for name, op in ops:
         arg_names = _op_arguments(op)
         option_location = Location(path, where.get(name, where.get("", 0)))

@@ -145,8 +145,10 @@ def find_saved_intermediates(spec: FunctionSpec, inputs: tuple | None = None) ->
         forward run under autograd (or shares memory with an input or
         output: a view, ``.detach()`` or ``.data``).  Empty for Functions that
         save nothing of the kind, that are not ``torch.autograd.Function``
-        subclasses, or whose backward is ``@once_differentiable`` (they
-        declare double backward unsupported already).  Whether backward uses
+        subclasses (custom ops: there is no class to record what their
+        ``setup_context`` saves through, so ``gradgradcheck``'s verdict
+        stands unexplained), or whose backward is ``@once_differentiable``
+        (they declare double backward unsupported already).  Whether backward uses
         the tensor differentiably is not checked: callers consult this when
         ``gradgradcheck`` failed.
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from gradlab.model.builtins import builtin_function_files, describe_file
+from gradlab.model.results import FunctionInfo
 
 _PATH = Qt.ItemDataRole.UserRole
 _FUNCTION = Qt.ItemDataRole.UserRole + 1
@@ -79,8 +81,12 @@ class FunctionPicker(QTreeWidget):
     def example_paths(self) -> list[str]:
         return [self.examples.child(i).data(0, _PATH) for i in range(self.examples.childCount())]
 
-    def set_current(self, path: str, functions: list[str], current: str | None) -> None:
-        """Mark ``path`` as current and list its Functions under it when it has several."""
+    def set_current(self, path: str, functions: Sequence[str | FunctionInfo], current: str | None) -> None:
+        """Mark ``path`` as current and list its Functions under it when it has several.
+
+        ``functions`` are names, or :class:`FunctionInfo` s, whose custom ops
+        (``torch.library.custom_op``) are then marked as such.
+        """
         for group in (self.examples, self.open_files, self.recent):
             for i in range(group.childCount()):
                 item = group.child(i)
@@ -91,9 +97,12 @@ class FunctionPicker(QTreeWidget):
         item = self._file_item(self.examples, path) or self._file_item(self.open_files, path)
         if item is None or len(functions) < 2:
             return
-        for name in functions:
-            child = QTreeWidgetItem(item, [name])
+        for function in functions:
+            name = function if isinstance(function, str) else function.name
+            custom_op = getattr(function, "kind", "") == "custom_op"
+            child = QTreeWidgetItem(item, [f"{name} (custom op)" if custom_op else name])
             child.setData(0, _FUNCTION, name)
+            child.setToolTip(0, f"{name}: an operator made with torch.library.custom_op" if custom_op else name)
             if name == current:
                 font = child.font(0)
                 font.setBold(True)
