@@ -35,7 +35,8 @@ def cache_dir() -> str:
     return os.path.join(base, "gradlab")
 
 
-def _device_name(device: str) -> str:
+def device_name(device: str) -> str:
+    """The GPU's name for a CUDA device, else the CPU's model name (from /proc/cpuinfo where there is one)."""
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
     try:
@@ -49,7 +50,7 @@ def _device_name(device: str) -> str:
 
 
 def _key(device: str, threads: int) -> str:
-    return f"{_device_name(device)} | {device} | torch {torch.__version__} | {threads} threads"
+    return f"{device_name(device)} | {device} | torch {torch.__version__} | {threads} threads"
 
 
 def _cuda_seconds(dst: torch.Tensor, src: torch.Tensor, number: int) -> float:

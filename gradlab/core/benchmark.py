@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from gradlab.core.bandwidth import device_name
 from gradlab.core.bench_explain import explain
 from gradlab.core.capture import captured_output
 from gradlab.core.cost import cost_model
@@ -71,10 +72,7 @@ def implementations(spec: FunctionSpec, inputs: tuple | None = None, others: dic
 
 def environment(device: str, dtype: torch.dtype, threads: int) -> dict:
     """Torch version, device name, threads and dtype: what a reader of the numbers needs."""
-    if device.startswith("cuda"):
-        name = torch.cuda.get_device_name(torch.device(device))
-    else:
-        name = _cpu_name()
+    name = device_name(device)
     return {
         "torch": str(torch.__version__),
         "device": device,
@@ -84,17 +82,6 @@ def environment(device: str, dtype: torch.dtype, threads: int) -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _statement(fn: Callable, inputs: tuple, mode: str) -> Callable[[], object]:
