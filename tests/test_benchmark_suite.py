@@ -23,8 +23,9 @@ def test_the_suite_runs_in_quick_mode_and_reports_every_figure():
     for key in (
         "window_visible_s",
         "first_plot_over_torch_import",
-        "edit_plot_1001_median_ms",
-        "edit_plot_100001_median_ms",
+        "keystroke_plot_1001_median_ms",
+        "keystroke_plot_100001_median_ms",
+        "run_plot_1001_median_ms",
         "stall_during_benchmark_ms",
         "stall_during_slow_gradcheck_ms",
         "fidelity_worst_ratio",

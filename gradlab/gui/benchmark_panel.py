@@ -10,20 +10,26 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -33,7 +39,7 @@ from PySide6.QtWidgets import (
 from gradlab.gui.log_axis import log_axes
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
 from gradlab.gui.svg_export import install as install_svg_export
-from gradlab.gui.widgets import int_spin, named
+from gradlab.gui.widgets import int_spin, named, scrollable
 from gradlab.model.baseline import (
     FASTER,
     SLOWER,
@@ -45,7 +51,7 @@ from gradlab.model.baseline import (
     read_baseline,
     summary,
 )
-from gradlab.model.bench_table import compare_tables, format_time
+from gradlab.model.bench_table import compare_tables, counted, format_time, method_line, spread_mark, spread_text
 from gradlab.model.bench_warnings import shape_warning, shape_warnings
 from gradlab.model.cost_model import why_lines
 from gradlab.model.json_text import json_text
@@ -58,7 +64,12 @@ install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 CUSTOM = "custom Function"
 AUTOGRAD = "autograd of forward"
 DEFAULT_SIZES = ", ".join(str(s) if isinstance(s, int) else "x".join(map(str, s)) for s in BenchOptions().sizes)  # one default, shared with `gradlab bench`
-IMPLEMENTATION_COLUMNS = 3
+#: Width of a legend entry besides its name: the line sample, the gaps, the frame.
+LEGEND_SAMPLE_WIDTH = 44
+#: Height below which the table, plots and "why" scroll with the tab rather than shrink.
+RESULTS_MIN_HEIGHT = 300
+#: Rows of other Functions' check boxes shown before their list scrolls.
+OTHER_ROWS = 3
 BEST = QColor("#c8f0c8")
 SLOWER_TEXT, FASTER_TEXT = QColor("#c62828"), QColor("#2e7d32")
 #: How much slower (or faster), beyond the noise too, a cell must be to be coloured against a loaded baseline.
@@ -70,6 +81,111 @@ def implementation_color(name: str, index: int) -> str:
     if name == CUSTOM:
         return HAND_WRITTEN_COLOR
     return REFERENCE_COLORS.get(name, COMPARE_COLORS[index % len(COMPARE_COLORS)])
+
+
+class FlowLayout(QLayout):
+    """Widgets left to right, wrapping onto as many rows as the width needs (Qt's flow layout example).
+
+    Its minimum width is its widest widget's, so a row of long check boxes
+    never makes a panel wider than its viewport.
+    """
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 10) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setSpacing(spacing)  # between neighbours; half of it between rows
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt override
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt override
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt override
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 - Qt override
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt override
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 - Qt override
+        size = QSize(0, 0)
+        for item in self._items:
+            if not item.isEmpty():
+                size = size.expandedTo(item.minimumSize())
+        return size
+
+    def row_gap(self) -> int:
+        return self.spacing() // 2
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        """Place the items in rows within ``rect`` (when ``move``); the height that takes."""
+        x, y, row_height = rect.x(), rect.y(), 0
+        for item in self._items:
+            if item.isEmpty():  # a hidden widget
+                continue
+            hint = item.sizeHint()
+            if x > rect.x() and x + hint.width() > rect.right() + 1:
+                x, y, row_height = rect.x(), y + row_height + self.row_gap(), 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self.spacing()
+            row_height = max(row_height, hint.height())
+        return y + row_height - rect.y()
+
+
+class CheckList(QScrollArea):
+    """Check boxes in wrapping rows; past ``rows`` rows they scroll, vertically only."""
+
+    def __init__(self, rows: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows = rows
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        self.flow = FlowLayout(inner)
+        self.setWidget(inner)
+
+    def add(self, widget: QWidget) -> None:
+        self.flow.addWidget(widget)
+        self.updateGeometry()
+
+    def _row_height(self) -> int:
+        return max((self.flow.itemAt(i).sizeHint().height() for i in range(self.flow.count())), default=0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        """All rows at ``width``, up to :attr:`rows` of them (then a scroll bar takes a little of the width)."""
+        needed = self.flow.heightForWidth(width)
+        most = self.rows * (self._row_height() + self.flow.row_gap())
+        if needed <= most:
+            return needed
+        return min(self.flow.heightForWidth(width - self.verticalScrollBar().sizeHint().width()), most)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self.flow.minimumSize().width(), self.heightForWidth(self.flow.minimumSize().width()))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self.flow.minimumSize().width() + self.verticalScrollBar().sizeHint().width(), self._row_height())
 
 
 class BenchmarkPanel(QWidget):
@@ -97,37 +213,74 @@ class BenchmarkPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._build_controls())
-        self._show_planned_cells()
         splitter = QSplitter(Qt.Orientation.Vertical)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        self.table_caption = named(QLabel(""), "benchmarkTableCaption")
+        self.table_caption.setWordWrap(True)
+        self.table_caption.setVisible(False)
         self.table = named(QTableWidget(0, 0), "benchmarkTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        splitter.addWidget(self.table)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)  # three sizes fit a small window
+        table_layout.addWidget(self.table_caption)
+        table_layout.addWidget(self.table, 1)
+        self.table_box = table_box
+        splitter.addWidget(table_box)
+        splitter.addWidget(self._build_plots())
+        self.why_label = named(QLabel(" "), "benchmarkWhy")
+        self.why_label.setWordWrap(True)
+        self.why_label.setTextFormat(Qt.TextFormat.RichText)
+        self.why_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.why_pane = scrollable(self.why_label)  # a long "why" scrolls in its pane, never squeezes the plots
+        splitter.addWidget(self.why_pane)
+        splitter.setSizes([200, 300, 70])
+        # the results take the height left under the controls: their own size hint (a long table or
+        # "why") would make the tab scroll and push the plots out of view
+        splitter.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        splitter.setMinimumHeight(RESULTS_MIN_HEIGHT)
+        layout.addWidget(splitter, 1)
+        self._show_planned_cells()
+
+    # -- construction ----------------------------------------------------
+    def _build_plots(self) -> QStackedWidget:
+        """Time and speed-up plots under one legend, behind a message until there is something to plot."""
         plots = pg.GraphicsLayoutWidget()
         plots.setMinimumWidth(200)
-        self.time_plot = plots.addPlot(row=0, col=0, title="time per call", axisItems=log_axes())
-        self.speedup_plot = plots.addPlot(row=0, col=1, title="speed-up vs baseline", axisItems=log_axes())
+        self.legend = pg.LegendItem()  # in a row above the plots, never on the curves
+        plots.addItem(self.legend, row=0, col=0, colspan=2)
+        self._legend_names: list[str] = []
+        self._legend_font = QFont(self.font())
+        self._legend_font.setPointSize(8)
+        # what each plot shows is its y axis's label: a title row would take height a small window lacks
+        self.time_plot = plots.addPlot(row=1, col=0, axisItems=log_axes(time=True))
+        self.speedup_plot = plots.addPlot(row=1, col=1, axisItems=log_axes())
+        self.time_plot.legend = self.legend
         for plot in (self.time_plot, self.speedup_plot):
             plot.setLogMode(True, True)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "elements")
             for side in ("bottom", "left"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
-        self.time_plot.setLabel("left", "seconds")
-        self.time_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
-        self.speedup_plot.setLabel("left", "baseline time / time")
+        self.time_plot.setLabel("left", "time per call")
+        self.speedup_plot.setLabel("left", "speed-up vs baseline")
         self.speedup_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine)))
         self.plots_widget = plots
+        plots.installEventFilter(self)  # a resize refits the legend's columns
         self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
-        splitter.addWidget(plots)
-        self.why_label = named(QLabel(" "), "benchmarkWhy")
-        self.why_label.setWordWrap(True)
-        self.why_label.setTextFormat(Qt.TextFormat.RichText)
-        splitter.addWidget(self.why_label)
-        splitter.setSizes([200, 260, 120])
-        layout.addWidget(splitter, 1)
+        self.placeholder = named(QLabel(""), "benchmarkPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setMargin(12)
+        font = self.placeholder.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)  # as the other tabs' messages before a first result
+        self.placeholder.setFont(font)
+        self.plot_stack = QStackedWidget()
+        self.plot_stack.addWidget(self.placeholder)
+        self.plot_stack.addWidget(plots)
+        return self.plot_stack
 
-    # -- construction ----------------------------------------------------
     def _build_controls(self) -> QVBoxLayout:
         self.device = named(QComboBox(), "deviceCombo")
         self.device.addItem("cpu")
@@ -141,11 +294,17 @@ class BenchmarkPanel(QWidget):
         self.threads = int_spin("threadsSpin", BenchOptions().threads, 0, 256)
         self.threads.setSpecialValueText("torch's default")
         self.baseline = named(QComboBox(), "baselineCombo")
+        self.baseline.setToolTip("the implementation the speed-up plot divides by")
         self.baseline.currentTextChanged.connect(self._redraw)
+        for combo in (self.device, self.baseline):  # long names (another file's Function) must not widen the panel
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.run_button = named(QPushButton("Run benchmark"), "runBenchmark")
+        self.run_button.setDefault(True)
         self.cancel_button = named(QPushButton("Cancel"), "cancelBenchmark")
         self.cancel_button.setEnabled(False)
         self.progress = named(QProgressBar(), "benchmarkProgress")
+        self.progress.setMinimumWidth(80)
         self.status = named(QLabel(" "), "benchmarkStatus")
         self.status.setWordWrap(True)
         self.export_button = named(QPushButton("Export\u2026"), "exportBenchmark")
@@ -167,36 +326,58 @@ class BenchmarkPanel(QWidget):
         self.open_button.clicked.connect(self._on_open)
         self.sizes.textChanged.connect(self._on_plan_changed)
         self.mode.currentTextChanged.connect(self._on_plan_changed)
-        grid = QGridLayout()
-        cells = [("device", self.device), ("mode", self.mode), ("dtype", self.dtype), ("threads", self.threads), ("baseline", self.baseline)]
+        buttons = QHBoxLayout()  # first, so a long list of implementations never pushes Run out of view
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress, 1)
+        grid = QGridLayout()  # two label + input pairs a row: fits a narrow tab
+        cells = [("device", self.device), ("mode", self.mode), ("dtype", self.dtype), ("threads", self.threads)]
         for index, (label, widget) in enumerate(cells):
-            row, column = divmod(index, 3)
+            row, column = divmod(index, 2)
             grid.addWidget(QLabel(label), row, 2 * column)
             grid.addWidget(widget, row, 2 * column + 1)
         grid.addWidget(QLabel("sizes"), 2, 0)
-        grid.addWidget(self.sizes, 2, 1, 1, 5)
-        self._implementation_grid = QGridLayout()  # wraps: other Functions' labels are long
-        self._implementation_grid.addWidget(QLabel("implementations:"), 0, 0, Qt.AlignmentFlag.AlignTop)
-        self._implementation_grid.setColumnStretch(IMPLEMENTATION_COLUMNS + 1, 1)
+        grid.addWidget(self.sizes, 2, 1)
+        grid.addWidget(QLabel("baseline"), 2, 2)
+        grid.addWidget(self.baseline, 2, 3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        self.own_list = named(CheckList(OTHER_ROWS * 2), "benchmarkImplementations")
+        self.own_list.add(self._flow_label("time:"))
+        self.others_list = named(CheckList(OTHER_ROWS), "benchmarkOtherFunctions")
+        others = self._flow_label("against:")
+        others.setToolTip("other Functions with the same arguments, in this file or another open one")
+        self.others_list.add(others)
         self.implementation_boxes: dict[str, QCheckBox] = {}
-        buttons = QHBoxLayout()
-        for widget in (self.run_button, self.cancel_button):
-            buttons.addWidget(widget)
-        buttons.addWidget(self.progress, 1)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.open_button)
+        files = FlowLayout()
+        for widget in (self.export_button, self.open_button, self.load_baseline_button, self.clear_baseline_button):
+            files.addWidget(widget)
         layout = QVBoxLayout()
-        layout.addLayout(grid)
-        layout.addLayout(self._implementation_grid)
+        layout.setSpacing(4)
         layout.addLayout(buttons)
-        baseline_row = QHBoxLayout()
-        baseline_row.addWidget(self.load_baseline_button)
-        baseline_row.addWidget(self.clear_baseline_button)
-        baseline_row.addWidget(self.baseline_label, 1)
-        layout.addLayout(baseline_row)
         layout.addWidget(self.status)
+        layout.addLayout(grid)
+        layout.addWidget(self.own_list)
+        layout.addWidget(self.others_list)
+        layout.addLayout(files)
+        layout.addWidget(self.baseline_label)
         layout.addWidget(self.warnings_label)
+        self.baseline_label.setVisible(False)
+        self.others_list.setVisible(False)
         return layout
+
+    @staticmethod
+    def _flow_label(text: str) -> QLabel:
+        """A label that lines up with the check boxes after it in a :class:`CheckList`."""
+        label = QLabel(text)
+        label.setFixedHeight(QCheckBox(text).sizeHint().height())
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return label
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.plots_widget and event.type() == QEvent.Type.Resize:
+            self._fit_legend()
+        return super().eventFilter(watched, event)
 
     # -- configuration -----------------------------------------------------
     def set_devices(self, available: list[str], unavailable: dict[str, str]) -> None:
@@ -220,21 +401,23 @@ class BenchmarkPanel(QWidget):
         ``others`` are other Functions with the same arguments (another version in
         this file or another open one); their boxes start unchecked.
         """
-        names = [CUSTOM, AUTOGRAD, *info.compare, *(others or [])]
+        others = others or []
+        names = [CUSTOM, AUTOGRAD, *info.compare, *others]
         if list(self.implementation_boxes) == names:
             return
         for box in self.implementation_boxes.values():
+            box.hide()  # out of the rows now; deleted later
             box.deleteLater()
         self.implementation_boxes = {}
-        for index, name in enumerate(names):
+        for name in names:
             box = named(QCheckBox(name), f"implementation:{name}")
-            box.setChecked(name not in (others or []))
-            if name in (others or []):
+            box.setChecked(name not in others)
+            if name in others:
                 box.setToolTip("another Function with the same arguments: timed on the same inputs, its results checked against this one's")
             box.toggled.connect(self._on_plan_changed)
-            row, column = divmod(index, IMPLEMENTATION_COLUMNS)
-            self._implementation_grid.addWidget(box, row, column + 1)
+            (self.others_list if name in others else self.own_list).add(box)
             self.implementation_boxes[name] = box
+        self.others_list.setVisible(bool(others))
         self._on_plan_changed()
         self.baseline.blockSignals(True)
         self.baseline.clear()
@@ -272,12 +455,38 @@ class BenchmarkPanel(QWidget):
         cells = self.planned_cells()
         if cells is not None:  # sizes being typed: keep the last count
             self._show_cells(0, cells)
+        self._show_placeholder()
+
+    def _show_placeholder(self) -> None:
+        """Until there is a time to plot, say what to do instead of showing bare axes."""
+        timed = any(r.median_s for r in self.rows)
+        self.table_box.setVisible(bool(self.rows))  # no empty table above the message
+        self.plot_stack.setCurrentWidget(self.plots_widget if timed else self.placeholder)
+        if timed:
+            return
+        if self.cancel_button.isEnabled():
+            self.placeholder.setText("Timing\u2026 each implementation's time per call and speed-up appear here as they are measured.")
+            return
+        checked = [n for n, b in self.implementation_boxes.items() if b.isChecked()]
+        if self.implementation_boxes and not checked:
+            self.placeholder.setText("Check an implementation above, then press Run benchmark to time it.")
+            return
+        what = ", ".join(checked[:-1]) + f" and {checked[-1]}" if len(checked) > 1 else (checked[0] if checked else "this Function")
+        try:
+            sizes = [shape_label(s if isinstance(s, tuple) else (s,)) for s in parse_sizes(self.sizes.text())]
+            where = f" at {counted(len(sizes), 'size')}: " + " \u00b7 ".join(sizes)
+        except ValueError:
+            where = ""
+        self.placeholder.setText(
+            f"Press Run benchmark to time {what}{where}.\n\n"
+            "The time per call against size, and the speed-up over the baseline, are plotted here."
+        )
 
     def _show_cells(self, done: int, total: int) -> None:
         """"done / total cells" on the progress bar (a zero total too, which Qt would draw as busy)."""
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"{done} / {total} cells")
+        self.progress.setFormat(f"{done} / {counted(total, 'cell')}")
 
     # -- running ---------------------------------------------------------
     def _on_run(self) -> None:
@@ -301,6 +510,7 @@ class BenchmarkPanel(QWidget):
         if running:
             self.progress.setRange(0, 0)
         self.status.setText(text)
+        self._show_placeholder()
 
     def show_progress(self, done: int, total: int) -> None:
         """done/total cells and an estimate of the time left."""
@@ -355,14 +565,18 @@ class BenchmarkPanel(QWidget):
             self.table.setRowCount(len(table.sizes))
             self.table.setHorizontalHeaderLabels([name.replace(" (", "\n(") for name in table.implementations])  # file names on a second line
             self.table.setVerticalHeaderLabels([shape_label(s) for s in table.sizes])
-            self.table.setToolTip(f"{table.mode}: median time in {table.unit}; IQR and runs in each cell's tooltip")
+            self.table.setToolTip(f"{table.mode}: median time per call in {table.unit}; its spread in each cell's tooltip")
             for r, size in enumerate(table.sizes):
                 best = table.best(size)
                 for c, name in enumerate(table.implementations):
                     row = table.cells.get((size, name))
-                    item = QTableWidgetItem(f"{table.text(name, size)} {table.unit}" if row and not row.error else table.text(name, size))
+                    item = QTableWidgetItem(table.text(name, size))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     if row is not None:
-                        item.setToolTip(row.error or f"median {format_time(row.median_s, table.scale)} {table.unit}, IQR {format_time(row.iqr_s, table.scale)}, {row.runs} runs")
+                        if not row.error:  # "12.3 µs", and "±40%" after an unsettled one
+                            mark = spread_mark(row)
+                            item.setText(f"{format_time(row.median_s, table.scale)} {table.unit}" + (f" {mark}" if mark else ""))
+                        item.setToolTip(row.error or spread_text(row, table.unit, table.scale))
                         self._mark_change(item, changes.get(cell_key(row)), table.unit, table.scale)
                         if warning := shape_warning(row):
                             item.setToolTip(f"{item.toolTip()}\n{warning}")
@@ -370,6 +584,13 @@ class BenchmarkPanel(QWidget):
                     if name == best:
                         item.setBackground(QBrush(BEST))
                     self.table.setItem(r, c, item)
+        unsettled = any(r.noisy and r.median_s for r in self.rows)
+        self.table_caption.setText(
+            f"{table.mode}: median time per call" + ("; \u00b1N% marks an unsettled time: hover it for its spread" if unsettled else "")
+            if table is not None else ""
+        )
+        self.table_caption.setToolTip(method_line(self.rows))
+        self.table_caption.setVisible(bool(self.table_caption.text()))
         warnings = shape_warnings(self.rows)
         self.warnings_label.setText("\n".join(f"warning: {w}" for w in warnings))
         self.warnings_label.setVisible(bool(warnings))
@@ -388,13 +609,35 @@ class BenchmarkPanel(QWidget):
             for plot, key, ys in ((self.time_plot, "time", times), (self.speedup_plot, "speedup", speedups)):
                 curve = self._curves.get((key, name))
                 if curve is None:
-                    curve = plot.plot(name=name if key == "time" else None, pen=pg.mkPen(color, width=2), symbol="o", symbolSize=5, symbolBrush=color)
+                    curve = plot.plot(pen=pg.mkPen(color, width=2), symbol="o", symbolSize=5, symbolBrush=color)
                     self._curves[(key, name)] = curve
                 finite = np.isfinite(ys)
                 curve.setData(sizes[finite], ys[finite])
         for key, name in [k for k in self._curves if k[1] not in names]:
-            # removed, not emptied: an emptied curve would keep its legend entry (another file's compare, say)
             (self.time_plot if key == "time" else self.speedup_plot).removeItem(self._curves.pop((key, name)))
+        self._show_legend([n for n in names if self.curve_data(n) is not None])
+        self._show_placeholder()
+
+    def _show_legend(self, names: list[str]) -> None:
+        """One legend for both plots, in a row above them: the implementations with a time to show."""
+        if names != self._legend_names:
+            self._legend_names = names
+            self._fit_legend(force=True)
+
+    def _fit_legend(self, force: bool = False) -> None:
+        """As many legend columns as the plots' width holds, so entries wrap instead of running off the side."""
+        names = self._legend_names
+        metrics = QFontMetrics(self._legend_font)
+        widest = max((metrics.horizontalAdvance(name) for name in names), default=0) + LEGEND_SAMPLE_WIDTH
+        columns = max(1, min(len(names), int((self.plots_widget.width() - 20) // widest)))
+        if not force and columns == self.legend.columnCount:
+            return
+        self.plots_widget.removeItem(self.legend)  # a new one: LegendItem re-lays out removed entries badly
+        self.legend = pg.LegendItem(labelTextSize=f"{self._legend_font.pointSize()}pt", colCount=columns)
+        self.plots_widget.addItem(self.legend, row=0, col=0, colspan=2)
+        self.time_plot.legend = self.legend  # where pyqtgraph keeps a plot's legend; curves are added here by name, never by it
+        for name in names:
+            self.legend.addItem(self._curves[("time", name)], name)
 
     def clear(self, text: str = " ") -> None:
         """Forget the shown rows, report and explanations: they belonged to another file."""
@@ -413,6 +656,7 @@ class BenchmarkPanel(QWidget):
         return None if x is None or len(x) == 0 else (x, y)
 
     def _show_why(self) -> None:
+        self.why_pane.setVisible(bool(self.why))
         if not self.why:
             self.why_label.setText(" ")
             return
@@ -523,14 +767,16 @@ class BenchmarkPanel(QWidget):
     def _show_baseline(self, changes: dict[tuple, CellChange]) -> None:
         """Which file the baseline came from, how it was measured, and what changed."""
         baseline = self.baseline_report
+        self.baseline_label.setVisible(baseline is not None)
         if baseline is None:
             self.baseline_label.setText(" ")
             self.baseline_label.setToolTip("")
             return
         env = baseline.environment
+        threads = counted(env["threads"], "thread") if isinstance(env.get("threads"), int) else f"{env.get('threads', '?')} threads"
         text = (
             f"baseline: {os.path.basename(self.baseline_path)} \u2014 {baseline.function or '?'}, torch {env.get('torch', '?')},"
-            f" {env.get('device_name', '?')}, {env.get('threads', '?')} threads, {env.get('dtype', '?')}"
+            f" {env.get('device_name', '?')}, {threads}, {env.get('dtype', '?')}"
         )
         if self.rows:
             text += f"\n{summary(list(changes.values()), BASELINE_THRESHOLD)} (red: slower, green: faster)"

@@ -47,6 +47,7 @@ class CurvesView(QObject):
         self._asked_at = 0.0
         self._ranged: tuple[str | None, str] | None = None  # (path, Function) whose domain the controls show
         self._shown_path: str | None = None  # whose curves are on screen
+        self.shown_revision = -1  # the revision of the text whose curves are on screen
         runner.switched.connect(self._on_switched)
         runner.function_changed.connect(self._on_function_changed)
         runner.failed.connect(self._on_load_failed)
@@ -119,6 +120,7 @@ class CurvesView(QObject):
             raise  # to sys.excepthook: the error dialog while the app runs
         self.last_curves = curves
         self._shown_path = job.stamp.path
+        self.shown_revision = job.stamp.revision
         self.plots.stamp.setText(f"curves of {job.stamp.label()}")
         self.shown.emit(time.perf_counter() - self._asked_at)
 

@@ -1,18 +1,31 @@
-"""A static three-panel figure (f, f′, f″) of a CurveSet, exported with pyqtgraph's exporters."""
+"""A static figure of a CurveSet: f, f′, f″ and one residual plot per derivative order, exported with pyqtgraph's exporters.
+
+The same parts as the window's plots (:mod:`gradlab.gui.plot_parts`): a y
+range never narrower than the values' scale allows, legends and notes in a
+row above the data, never on it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from gradlab.gui.qt_setup import ensure_application
-from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
 from gradlab.model.results import CurveSet
 
-PANELS = (("f", "f"), ("df", "f\u2032"), ("d2f", "f\u2033"))
+#: Relative heights of the f, f′, f″ plots and the two residual plots.
+ROW_STRETCH = (3, 3, 3, 2, 2)
+#: Paint-and-layout passes before the export: enough for every axis to take the width its labels need.
+SETTLE_PASSES = 3
+#: Characters a note line holds per pixel of figure width.
+NOTE_CHARS_PER_PIXEL = 1 / 7
 
 
-def export_figure(curves: CurveSet, path: str, width: int = 900, height: int = 900) -> None:
-    """Write ``curves`` as a PNG (or SVG, by the extension) of three stacked plots with linked x axes."""
+def export_figure(curves: CurveSet, path: str, width: int = 900, height: int = 1150) -> None:
+    """Write ``curves`` as a PNG (or SVG, by the extension) of five stacked plots with linked x axes.
+
+    f, f′ and f″ (hand-written and every reference), then the residuals of f′ and of f″,
+    each on its own y axis and titled with its largest value.
+    """
     ensure_application(headless=True)
     import pyqtgraph as pg
     from pyqtgraph.exporters import ImageExporter
@@ -22,34 +35,9 @@ def export_figure(curves: CurveSet, path: str, width: int = 900, height: int = 9
     pg.setConfigOptions(antialias=True, background="w", foreground="k")
     layout = pg.GraphicsLayoutWidget()
     layout.resize(width, height)
-    first = None
-    for row, (attribute, title) in enumerate(PANELS):
-        plot = layout.addPlot(row=row, col=0, title=f"{title}   ({curves.function})")
-        plot.showGrid(x=True, y=True, alpha=0.2)
-        plot.getAxis("left").setWidth(64)  # room for negative tick labels in exports
-        plot.addLegend(offset=(-10, 10))
-        if first is None:
-            first = plot
-        else:
-            plot.setXLink(first)
-        for index, reference in enumerate(curves.references):
-            values = getattr(reference, attribute)
-            if values is not None:
-                pen = pg.mkPen(reference_color(reference.label, index), width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine)
-                plot.plot(curves.x, values, pen=pen, name=reference.label, connect="finite")
-        hand = getattr(curves.hand_written, attribute)
-        if hand is not None:
-            plot.plot(curves.x, hand, pen=pg.mkPen(HAND_WRITTEN_COLOR, width=2.5), name=curves.hand_written.label, connect="finite")
-        else:
-            note = curves.hand_written.d2f_note if attribute == "d2f" else curves.hand_written.df_note
-            text = pg.TextItem(f"hand-written {title} unavailable:\n{note}", color="#a00", anchor=(0.5, 0.5))
-            plot.addItem(text)
-            text.setPos(float(np.mean(curves.x)), 0.0)
-        if row == len(PANELS) - 1:
-            plot.setLabel("bottom", curves.parameter)
-    layout.show()
-    pg.QtWidgets.QApplication.processEvents()
     try:
+        figure_plots(layout, curves, width)
+        settle(layout)
         if path.lower().endswith(".svg"):
             export_svg(layout.scene(), path)
         else:
@@ -60,3 +48,85 @@ def export_figure(curves: CurveSet, path: str, width: int = 900, height: int = 9
     finally:
         layout.close()
         pg.setConfigOptions(antialias=False)  # the live plots draw fast without it
+
+
+def settle(layout) -> None:
+    """Show ``layout`` and paint it until every axis has the width its tick labels need (pyqtgraph drops one that does not fit)."""
+    from PySide6.QtWidgets import QApplication
+
+    layout.show()
+    for _ in range(SETTLE_PASSES):  # each paint may widen an axis for its labels; the next event loop lays it out
+        layout.grab()
+        QApplication.processEvents()
+
+
+def figure_plots(layout, curves: CurveSet, width: int) -> list:
+    """Add the figure's plots to a ``pyqtgraph.GraphicsLayoutWidget``, top to bottom; return their PlotItems."""
+    import pyqtgraph as pg
+
+    from gradlab.gui.plot_parts import (
+        AlignedAxis,
+        FlooredViewBox,
+        hand_written_pen,
+        legend_above,
+        note_above,
+        reference_pen,
+        residual_pen,
+        set_title,
+        wrapped,
+    )
+    from gradlab.gui.plots import PANELS, RESIDUAL_PANELS, WORST_TITLE, worst_residual
+    from gradlab.model.y_range import min_span, order_scales, residual_scale
+
+    scales = order_scales(curves)
+    hand = curves.hand_written
+    note_width = max(40, int(width * NOTE_CHARS_PER_PIXEL))
+    references = [reference.label for reference in curves.references]
+    plots = []
+    left_axes: list[AlignedAxis] = []  # as wide as the widest tick labels need: the plots line up, no label is dropped
+
+    def add_plot(title: str, scale: float):
+        row = len(plots)
+        plot = layout.addPlot(row=row, col=0, viewBox=FlooredViewBox(), axisItems={"left": AlignedAxis(left_axes)})
+        set_title(plot, title)
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.getViewBox().set_min_y_span(min_span(scale))
+        layout.ci.layout.setRowStretchFactor(row, ROW_STRETCH[row])
+        if plots:
+            plot.setXLink(plots[0])
+        plots.append(plot)
+        return plot
+
+    for order, (_name, attribute, title) in enumerate(PANELS):
+        plot = add_plot(f"{title}   ({curves.function})", scales[order])
+        if order == 0:
+            legend_above(plot, text_size="9pt")  # one legend names every curve; the others share its colours
+        for index, reference in enumerate(curves.references):
+            values = getattr(reference, attribute)
+            if values is not None:
+                plot.plot(curves.x, values, pen=reference_pen(reference.label, index), name=reference.label, connect="finite")
+        values = getattr(hand, attribute)
+        if values is not None:
+            plot.plot(curves.x, values, pen=hand_written_pen(), name=hand.label, connect="finite")
+        else:
+            note = hand.d2f_note if attribute == "d2f" else hand.df_note
+            note_above(plot, wrapped(f"hand-written {title} unavailable: {note}", note_width))
+    for _name, order, title in RESIDUAL_PANELS:
+        shown = [r for r in curves.residuals if r.order == order]
+        primary, worst = worst_residual(shown)
+        plot = add_plot(WORST_TITLE.format(symbol=PANELS[order][2], worst=worst) if worst else title, residual_scale(order, curves))
+        if not shown:
+            symbol, attribute = PANELS[order][2], PANELS[order][1]
+            why = f"hand-written {symbol} unavailable" if getattr(hand, attribute) is None else f"no reference {symbol} to compare with"
+            note_above(plot, f"no residual: {why}", color="#555")
+            continue
+        legend_above(plot, text_size="9pt")
+        for index, residual in enumerate(shown):
+            colour_index = references.index(residual.reference) if residual.reference in references else index
+            plot.plot(curves.x, residual.values, pen=residual_pen(residual.reference, colour_index), name=residual.label, connect="finite")
+        if primary is not None and primary.max_abs > 0:
+            at = int(np.nanargmax(np.abs(primary.values)))
+            marker = pg.ScatterPlotItem([primary.at], [primary.values[at]], size=10, pen=pg.mkPen("#a00", width=2), brush=None)
+            plot.addItem(marker, ignoreBounds=True)
+    plots[-1].setLabel("bottom", curves.parameter)
+    return plots

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -28,12 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from gradlab.model.options import FLOAT_DTYPES, CheckOptions, SweepOptions
-from gradlab.model.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding
+from gradlab.model.results import CheckResult, EpsSweep, FunctionChecks, Jacobians, LintFinding, TaylorCheck
 from gradlab.model.text_args import parse_shape
 
 CHECK_HELP = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(CheckOptions)}
+from gradlab.gui.heatmaps import JacobianHeatmaps
 from gradlab.gui.log_axis import log_axes
 from gradlab.gui.log_spin import LogSpinBox
+from gradlab.gui.placeholder import Placeholder
 from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import int_spin, named
 from gradlab.model.transforms import TRANSFORMS
@@ -44,9 +49,17 @@ VERDICT = {True: "pass", False: "FAIL", None: "not supported"}
 VERDICT_COLOR = {True: "#1b7f2a", False: "#b00020", None: "#8a6d00"}
 DTYPE_COLORS = {"float64": "#1f77b4", "float32": "#ff7f0e"}
 TRANSFORM_COLOR = {"pass": "#1b7f2a", "fail": "#b00020", "unsupported": "#8a6d00", "error": "#b00020"}
+SELECTED_ROW = "#d6e6fb"
+TABLE_ROWS = 6  # rows shown before the table scrolls
 TRANSFORMS_HINT = "tick \"transforms\" and run the checks: vmap, jvp, jacrev, jacfwd, hessian and torch.compile, each against autograd of the forward (compile adds about a second)"
 RESULT_COLUMNS = ("check", "verdict", "max abs error", "max rel error", "where", "message")
-
+WHERE, MESSAGE = RESULT_COLUMNS.index("where"), RESULT_COLUMNS.index("message")
+JACOBIANS_EMPTY = "Run gradcheck to see the Jacobians: numerical, analytical (your backward) and their difference"
+JACOBIANS_NONE = "The Jacobians are too large to show (or nothing requires grad)."
+SWEEP_EMPTY = "Click \u201cSweep eps\u201d to plot gradcheck's largest error against eps, in float64 and float32"
+SWEEP_INFO = "max |numerical \u2212 analytical| against eps: click the plot to use an eps"
+TAYLOR_EMPTY = "Run gradcheck to see the Taylor test: the remainder against the step h, which needs no eps"
+TAYLOR_INFO = "run the checks: the remainder |f(x+hv) \u2212 f(x) \u2212 h\u27e8\u2207f, v\u27e9| falls like h\u00b2 for a right gradient"
 
 
 def _usable_eps(eps: float | None) -> bool:
@@ -63,16 +76,46 @@ def _row_message(result: CheckResult) -> tuple[str, str]:
     return cell, tooltip
 
 
-def _details(rows: list[CheckResult]) -> str:
-    """Each failed check's numbers at its worst entry and its hint, a line each."""
-    lines = []
-    for result in rows:
-        if result.passed is False:
-            if result.worst is not None:
-                lines.append(f"{result.name}: {result.worst.text()}")
-            if result.hint:
-                lines.append(f"{result.name} hint: {result.hint}")
-    return "\n".join(lines) or " "
+def _details(result: CheckResult) -> str:
+    """One check explained as rich text: its verdict and message, its numbers at the worst entry, and what to do."""
+    first = (result.message.splitlines()[0] if result.message else "").rstrip(",:; ")
+    name, verdict, message = html.escape(result.name), VERDICT[result.passed], html.escape(first, quote=False)
+    if first.lower().startswith(verdict.lower()):  # "not supported: …" says its verdict itself
+        lines = [f"<b>{name}:</b> {message}"]
+    else:
+        lines = [f"<b>{name}: {verdict}</b> \u2014 {message}"]
+    if result.passed is False and result.worst is not None:
+        lines.append(html.escape(f"{result.name}: {result.worst.text()}", quote=False))
+    elif result.worst_element:
+        lines.append(html.escape(f"largest error at {result.worst_element}", quote=False))
+    if result.hint:
+        lines.append(f"<b>What to do:</b> {html.escape(result.hint, quote=False)}")
+    return "<br>".join(lines)
+
+
+def _taylor_line(taylor: TaylorCheck) -> str:
+    """The Taylor test's verdict in one short line; its tab says the rest."""
+    if taylor.passed is None:
+        return taylor.summary()
+    slope = f"remainder slope {taylor.slope:.2f}, 2 for a right gradient" if taylor.slope == taylor.slope else "remainder at round-off"
+    return f"Taylor test: {'pass' if taylor.passed else 'FAIL'} ({slope}) \u2014 see its tab"
+
+
+class _KeepColours(QStyledItemDelegate):
+    """Draws a selected row's text in its own colour (a red FAIL stays red) on a light highlight."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt override
+        super().initStyleOption(option, index)
+        option.palette.setBrush(QPalette.ColorRole.HighlightedText, option.palette.brush(QPalette.ColorRole.Text))
+
+
+def _first_to_explain(rows: list[CheckResult]) -> int | None:
+    """The row to explain first: the first failure, else the first check that could not run, else none."""
+    for wanted in (False, None):
+        for index, result in enumerate(rows):
+            if result.passed is wanted:
+                return index
+    return None
 
 
 class GradcheckPanel(QWidget):
@@ -110,32 +153,60 @@ class GradcheckPanel(QWidget):
         self.lint.itemActivated.connect(self._on_lint_clicked)
         self.lint.itemClicked.connect(self._on_lint_clicked)
         layout.addWidget(self.lint)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        self.result = named(QTableWidget(0, len(RESULT_COLUMNS)), "gradcheckResult")
-        self.result.setHorizontalHeaderLabels(RESULT_COLUMNS)
-        self.result.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.result.horizontalHeader().setStretchLastSection(True)
-        self.result.verticalHeader().hide()
-        self.result.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.details = named(QLabel(" "), "gradcheckDetails")
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        results = QWidget()
-        results_layout = QVBoxLayout(results)
-        results_layout.setContentsMargins(0, 0, 0, 0)
-        results_layout.addWidget(self.result, 1)
-        results_layout.addWidget(self.details)
-        splitter.addWidget(results)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self._build_results())
         self.views = named(QTabWidget(), "gradcheckViews")
         self.views.addTab(self._build_jacobians(), "Jacobians")
         self.views.addTab(self._build_sweep(), "eps sweep")
         self.views.addTab(self._build_taylor(), "Taylor test")
         self.views.addTab(self._build_transforms(), "Transforms")
-        splitter.addWidget(self.views)
-        splitter.setSizes([160, 400])
-        layout.addWidget(splitter, 1)
+        self.splitter.addWidget(self.views)
+        self.splitter.setStretchFactor(1, 1)
+        layout.addWidget(self.splitter, 1)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        """Ask no more than the minimum: in the window's scroll area the panel then fits, and its plots take the rest."""
+        return self.layout().totalMinimumHeightForWidth(width)
 
     # -- construction ----------------------------------------------------
+    def _build_results(self) -> QWidget:
+        """The verdict table, one short row per check, and the selected check's message and what to do under it, wrapped."""
+        table = self.result = named(QTableWidget(0, len(RESULT_COLUMNS)), "gradcheckResult")
+        table.setHorizontalHeaderLabels(RESULT_COLUMNS)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(WHERE, QHeaderView.ResizeMode.Stretch)
+        table.setColumnHidden(MESSAGE, True)  # too long for a cell: shown whole in the details, for the selected row
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.setWordWrap(True)
+        table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        table.setItemDelegate(_KeepColours(table))
+        palette = table.palette()
+        palette.setColor(QPalette.ColorRole.Highlight, QColor(SELECTED_ROW))
+        table.setPalette(palette)
+        table.setToolTip("click a check to read its message and what to do under the table")
+        table.itemSelectionChanged.connect(self._update_details)
+        self.details = named(QLabel(""), "gradcheckDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setFrameShape(QLabel.Shape.StyledPanel)
+        self.details.setMargin(4)
+        self.details.hide()
+        results = QWidget()
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addWidget(table)
+        results_layout.addWidget(self.details)
+        results_layout.addStretch(1)
+        self._fit_table()
+        return results
+
     def _build_controls(self) -> QGridLayout:
         d = CheckOptions()  # the defaults, defined once
         self.eps = named(LogSpinBox(d.eps, 1e-9, 1e-1), "epsSpin")
@@ -181,10 +252,12 @@ class GradcheckPanel(QWidget):
             grid.addWidget(QLabel(label), row, 2 * column)
             grid.addWidget(widget, row, 2 * column + 1)
         checks = QGridLayout()
-        checks.addWidget(QLabel("run gradcheck and:"), 0, 0)
-        for index, box in enumerate(self.check_boxes.values()):
-            checks.addWidget(box, index // 2, 1 + index % 2)
-        checks.setColumnStretch(3, 1)
+        checks.addWidget(QLabel("run gradcheck and:"), 0, 0, 1, 2)
+        *pairs, last = self.check_boxes.values()
+        for index, box in enumerate(pairs):
+            checks.addWidget(box, 1 + index // 2, index % 2)
+        checks.addWidget(last, 1 + len(pairs) // 2, 0, 1, 2)  # the long transforms label gets a row of its own
+        checks.setColumnStretch(1, 1)
         grid.addLayout(checks, 3, 0, 1, 6)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
@@ -199,34 +272,16 @@ class GradcheckPanel(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.heatmaps = named(pg.GraphicsLayoutWidget(), "jacobianHeatmaps")
-        self.heatmaps.setMinimumWidth(200)
-        self.images: dict[str, pg.ImageItem] = {}
-        self._views: dict[str, pg.ViewBox] = {}
-        for column, (key, title) in enumerate((("numerical", "numerical"), ("analytical", "analytical (backward)"), ("difference", "analytical \u2212 numerical"))):
-            plot = self.heatmaps.addPlot(row=0, col=column, title=title)
-            plot.invertY(True)
-            plot.setAspectLocked(False)
-            plot.hideAxis("bottom")
-            image = pg.ImageItem(axisOrder="row-major")
-            plot.addItem(image)
-            self.images[key] = image
-            self._views[key] = plot
-        self._shared_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12)
-        self._shared_bar.setImageItem([self.images["numerical"], self.images["analytical"]])
-        self.heatmaps.addItem(self._shared_bar, row=0, col=3)
-        self._difference_bar = pg.ColorBarItem(colorMap=pg.colormap.get("CET-D1"), interactive=False, width=12)
-        self._difference_bar.setImageItem(self.images["difference"])
-        self.heatmaps.addItem(self._difference_bar, row=0, col=4)
-        self._worst_box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
-        self._worst_box.setPen(pg.mkPen("#ff0000", width=2))
-        self._worst_box.hide()
-        self._views["difference"].addItem(self._worst_box)
+        self._jacobians: Jacobians | None = None
+        self.heatmaps = JacobianHeatmaps()
+        self.images = self.heatmaps.images
         self.heatmaps.scene().sigMouseClicked.connect(self._on_cell_clicked)
-        self.cell_info = named(QLabel("Run gradcheck to see its Jacobians; click a cell for its values."), "jacobianInfo")
+        self.heatmaps_view = Placeholder(self.heatmaps, JACOBIANS_EMPTY, "jacobianPlaceholder")
+        self.cell_info = named(QLabel(""), "jacobianInfo")
         self.cell_info.setWordWrap(True)
         self.cell_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.heatmaps, 1)
+        self.cell_info.hide()
+        layout.addWidget(self.heatmaps_view, 1)
         layout.addWidget(self.cell_info)
         return page
 
@@ -242,8 +297,10 @@ class GradcheckPanel(QWidget):
         table.setHorizontalHeaderLabels(["verdict", "why"])
         table.setVerticalHeaderLabels(list(TRANSFORMS))
         table.horizontalHeader().setStretchLastSection(True)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # rows grow to their wrapped reason
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setWordWrap(True)
+        table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.transforms_table = table
         layout.addWidget(table, 1)
         return page
@@ -272,7 +329,7 @@ class GradcheckPanel(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.taylor_info = named(QLabel("run the checks: the remainder |f(x+hv) − f(x) − h⟨∇f, v⟩| falls like h² for a right gradient"), "taylorInfo")
+        self.taylor_info = named(QLabel(TAYLOR_INFO), "taylorInfo")
         self.taylor_info.setWordWrap(True)
         layout.addWidget(self.taylor_info)
         self.taylor_plot = named(pg.PlotWidget(axisItems=log_axes()), "taylorPlot")
@@ -288,7 +345,8 @@ class GradcheckPanel(QWidget):
             "h2": self.taylor_plot.plot(name="slope 2 (right gradient)", pen=pg.mkPen("#2ca02c", style=Qt.PenStyle.DashLine)),
             "h1": self.taylor_plot.plot(name="slope 1 (wrong gradient)", pen=pg.mkPen("#d62728", style=Qt.PenStyle.DashLine)),
         }
-        layout.addWidget(self.taylor_plot, 1)
+        self.taylor_view = Placeholder(self.taylor_plot, TAYLOR_EMPTY, "taylorPlaceholder")
+        layout.addWidget(self.taylor_view, 1)
         return page
 
     def show_taylor(self, taylor) -> None:
@@ -304,7 +362,11 @@ class GradcheckPanel(QWidget):
         else:
             for key in ("h2", "h1"):
                 self._taylor_items[key].setData([], [])
-        self.taylor_info.setText(taylor.summary() if taylor else "run the checks: the remainder falls like h\u00b2 for a right gradient")
+        self.taylor_info.setText(taylor.summary() if taylor else TAYLOR_INFO)
+        if keep.any():
+            self.taylor_view.show_content()
+        else:
+            self.taylor_view.show_message(None if taylor is None else "The Taylor test has no remainder to plot: " + taylor.summary())
 
     def taylor_data(self) -> tuple[np.ndarray, np.ndarray] | None:
         x, y = self._taylor_items["remainder"].getOriginalDataset()
@@ -320,24 +382,26 @@ class GradcheckPanel(QWidget):
         self.best_button.setEnabled(False)
         self.sweep_button.clicked.connect(self._on_sweep)
         self.best_button.clicked.connect(self._on_use_best)
-        self.sweep_info = named(QLabel("max |numerical \u2212 analytical| against eps: click the plot to use an eps"), "epsSweepInfo")
+        self.sweep_info = named(QLabel(SWEEP_INFO), "epsSweepInfo")
         buttons.addWidget(self.sweep_button)
         buttons.addWidget(self.best_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.sweep_info.setWordWrap(True)
+        self.sweep_info.hide()  # until there is a sweep: the placeholder says what to do
         layout.addWidget(self.sweep_info)
         self.sweep_plot = named(pg.PlotWidget(axisItems=log_axes()), "epsSweepPlot")
         self.sweep_plot.setLogMode(True, True)
         for side in ("bottom", "left"):
             self.sweep_plot.getAxis(side).enableAutoSIPrefix(False)
         self.sweep_plot.setLabel("bottom", "eps")
-        self.sweep_plot.setLabel("left", "max |numerical \u2212 analytical|")
+        self.sweep_plot.setLabel("left", "largest error")  # the line above says which: |numerical − analytical|
         self.sweep_plot.addLegend(offset=(-10, 10))
         self.sweep_plot.showGrid(x=True, y=True, alpha=0.25)
         self.sweep_plot.scene().sigMouseClicked.connect(self._on_sweep_clicked)
         self._sweep_items: dict[str, tuple] = {}
-        layout.addWidget(self.sweep_plot, 1)
+        self.sweep_view = Placeholder(self.sweep_plot, SWEEP_EMPTY, "epsSweepPlaceholder")
+        layout.addWidget(self.sweep_view, 1)
         return page
 
     # -- requests ----------------------------------------------------------
@@ -403,10 +467,11 @@ class GradcheckPanel(QWidget):
         """Forget the shown verdicts, Jacobians and eps sweep: they belonged to another Function."""
         self.checks = None
         self.result.setRowCount(0)
-        self.details.setText(" ")
+        self._update_details()
+        self._fit_results()
         self.capabilities.setText(" ")
         self.show_jacobians(None)
-        self.cell_info.setText(" ")
+        self.heatmaps_view.show_message()
         self.sweep = None
         self.show_taylor(None)
         self.show_transforms(None)
@@ -415,7 +480,9 @@ class GradcheckPanel(QWidget):
             best.setVisible(False)
             cube.setVisible(False)
         self.best_button.setEnabled(False)
-        self.sweep_info.setText("max |numerical \u2212 analytical| against eps: click the plot to use an eps")
+        self.sweep_info.setText(SWEEP_INFO)
+        self.sweep_info.hide()  # the placeholder says what to do
+        self.sweep_view.show_message()
         self.status.setText(text)
 
     def show_checks(self, checks: FunctionChecks) -> None:
@@ -427,12 +494,21 @@ class GradcheckPanel(QWidget):
         self.result.setRowCount(len(checks.rows))
         for row, result in enumerate(checks.rows):
             self._set_row(row, result)
-        self.details.setText(_details(checks.rows))
-        lines = [item.summary() for item in (checks.capabilities, checks.taylor, checks.opcheck) if item is not None]
-        self.capabilities.setText("\n".join(lines) or " ")
+        first = _first_to_explain(checks.rows)
+        self.result.clearSelection()
+        if first is not None:
+            self.result.selectRow(first)
+        self._update_details()
+        lines = [
+            checks.capabilities.summary() if checks.capabilities else None,
+            _taylor_line(checks.taylor) if checks.taylor else None,
+            checks.opcheck.summary() if checks.opcheck else None,
+        ]
+        self.capabilities.setText("\n".join(line for line in lines if line) or " ")
         self.show_jacobians(checks.jacobians)
         self.show_taylor(checks.taylor)
         self.show_transforms(checks.transforms)
+        self._fit_results()
 
     def _set_row(self, row: int, result: CheckResult) -> None:
         def fmt(value):
@@ -461,31 +537,51 @@ class GradcheckPanel(QWidget):
                 return " | ".join(self.result.item(r, c).text() for c in range(self.result.columnCount())) + " | " + self.result.item(r, 5).toolTip()
         return ""
 
+    def _update_details(self) -> None:
+        """Explain the selected check under the table; hide the explanation when none is selected."""
+        rows = self.checks.rows if self.checks is not None else []
+        selected = self.result.selectionModel().selectedRows()
+        index = selected[0].row() if selected else None
+        text = _details(rows[index]) if index is not None and index < len(rows) else ""
+        self.details.setText(text)
+        self.details.setVisible(bool(text))
+        if text:
+            self._fit_results(shrink=False)
+
+    def _fit_table(self) -> None:
+        """Make the table as tall as its rows, up to :data:`TABLE_ROWS` of them; it scrolls beyond."""
+        table = self.result
+        table.resizeRowsToContents()
+        heights = [table.rowHeight(r) for r in range(table.rowCount())]
+        shown = sum(heights[:TABLE_ROWS]) if heights else table.verticalHeader().defaultSectionSize()
+        table.setFixedHeight(shown + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth())
+
+    def _fit_results(self, shrink: bool = True) -> None:
+        """Give the splitter's top the height of the table and the details (at most half), the plots the rest.
+
+        With ``shrink`` False the top only grows: a height the user dragged to stays when it is enough.
+        """
+        self._fit_table()
+        results = self.splitter.widget(0)
+        wanted = results.layout().totalHeightForWidth(max(results.width(), 1))
+        top, bottom = self.splitter.sizes()
+        total = top + bottom
+        if total > 0 and (shrink or wanted > top):
+            top = min(wanted, total // 2)
+            self.splitter.setSizes([top, total - top])
+
     def show_jacobians(self, jacobians: Jacobians | None) -> None:
         """Heatmaps of both Jacobians and their difference, the largest mismatch boxed."""
         self._jacobians = jacobians
+        self.heatmaps.show_jacobians(jacobians)
         if jacobians is None:
-            for image in self.images.values():
-                image.clear()
-            self._worst_box.hide()
-            self.cell_info.setText("The Jacobians are too large to show (or nothing requires grad).")
+            self.heatmaps_view.show_message(JACOBIANS_NONE)
+            self.cell_info.hide()
             return
-        both = np.concatenate([jacobians.numerical.ravel(), jacobians.analytical.ravel()])
-        finite = both[np.isfinite(both)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        high = high if high > low else low + 1.0
-        self.images["numerical"].setImage(jacobians.numerical, autoLevels=False)
-        self.images["analytical"].setImage(jacobians.analytical, autoLevels=False)
-        self._shared_bar.setLevels((low, high))
-        difference = jacobians.difference
-        bound = float(np.nanmax(np.abs(difference))) if np.isfinite(difference).any() else 1.0
-        bound = bound if bound > 0 else 1e-300
-        self.images["difference"].setImage(difference, autoLevels=False)
-        self._difference_bar.setLevels((-bound, bound))
-        row, column = jacobians.worst()
-        self._worst_box.setRect(column, row, 1, 1)
-        self._worst_box.show()
-        self.cell_info.setText(self.describe_cell(row, column, prefix="largest mismatch: "))
+        self.heatmaps_view.show_content()
+        row, column = self.heatmaps.worst
+        self.cell_info.setText(self.describe_cell(row, column, prefix="largest mismatch: ") + "   \u2014 click a cell for its values")
+        self.cell_info.show()
 
     def describe_cell(self, row: int, column: int, prefix: str = "") -> str:
         """Both values of one Jacobian entry and the input element it belongs to."""
@@ -498,27 +594,18 @@ class GradcheckPanel(QWidget):
 
     def worst_cell(self) -> tuple[int, int] | None:
         """(row, column) boxed as the largest mismatch, or None."""
-        if not self._worst_box.isVisible():
-            return None
-        rect = self._worst_box.rect()
-        return int(rect.y()), int(rect.x())
+        return self.heatmaps.worst
 
     def _on_cell_clicked(self, event) -> None:
-        if getattr(self, "_jacobians", None) is None:
-            return
-        rows, columns = self._jacobians.numerical.shape
-        for key, image in self.images.items():
-            if not self._views[key].getViewBox().sceneBoundingRect().contains(event.scenePos()):
-                continue  # a zoomed neighbour's image can extend under this click
-            position = image.mapFromScene(event.scenePos())
-            column, row = int(np.floor(position.x())), int(np.floor(position.y()))
-            if 0 <= row < rows and 0 <= column < columns:
-                self.cell_info.setText(self.describe_cell(row, column))
-                return
+        cell = self.heatmaps.cell_at(event.scenePos())
+        if cell is not None:
+            self.cell_info.setText(self.describe_cell(*cell))
 
     def show_sweep(self, sweep: EpsSweep) -> None:
         """Max error against eps (log–log) per dtype, with the best eps and ε^(1/3) marked."""
         self.sweep = sweep
+        self.sweep_view.show_content()
+        self.sweep_info.show()
         self.set_running(False, f"done: eps sweep of {sweep.function}")
         for dtype, errors in sweep.errors.items():
             color = DTYPE_COLORS.get(dtype, "#555")

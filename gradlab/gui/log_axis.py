@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
+from gradlab.model.bench_table import time_unit
+
 #: Below this many decades in view, the 2× and 5× ticks are labelled too.
 FEW_DECADES = 1.5
 
@@ -24,6 +26,19 @@ class LogAxis(pg.AxisItem):
         return [text if round(10 ** (value % 1)) in kept else "" for value, text in zip(values, strings)]
 
 
-def log_axes() -> dict[str, LogAxis]:
-    """``axisItems`` for a log–log plot."""
-    return {"left": LogAxis("left"), "bottom": LogAxis("bottom")}
+class TimeLogAxis(LogAxis):
+    """A log axis of seconds, labelled as people read times: ``100 µs``, ``2 ms``, not ``0.0001``."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
+        strings = super().logTickStrings(values, scale, spacing)
+        return [_time_label(10**value) if text else "" for value, text in zip(values, strings)]
+
+
+def _time_label(seconds: float) -> str:
+    unit, scale = time_unit([seconds])
+    return f"{seconds / scale:.3g} {unit}"
+
+
+def log_axes(time: bool = False) -> dict[str, LogAxis]:
+    """``axisItems`` for a log–log plot; ``time``: its y values are seconds, labelled in s, ms, µs or ns."""
+    return {"left": TimeLogAxis("left") if time else LogAxis("left"), "bottom": LogAxis("bottom")}

@@ -1,4 +1,10 @@
-"""The function picker: built-in examples, open files, recent files, and the Functions of the current file."""
+"""The function picker: built-in examples, open files, recent files, and the Functions of the current file.
+
+Each row is a file name alone, short enough to read whole in the picker's
+default width; a file's description (its docstring's first line) and path are
+in the row's tooltip and status tip, and the current file's Functions are its
+child rows.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ from gradlab.model.results import FunctionInfo
 
 _PATH = Qt.ItemDataRole.UserRole
 _FUNCTION = Qt.ItemDataRole.UserRole + 1
+#: Pixels each level of the tree is indented by (Qt's default is 20).
+INDENTATION = 14
 
 
 class FunctionPicker(QTreeWidget):
@@ -34,6 +42,8 @@ class FunctionPicker(QTreeWidget):
         self.setObjectName("functionPicker")
         self.setHeaderHidden(True)
         self.setColumnCount(1)
+        self.setIndentation(INDENTATION)  # three levels deep, a narrower step leaves the names their width
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a name too long even so keeps its ".py"
         self.examples = QTreeWidgetItem(self, ["Examples"])
         self.open_files = QTreeWidgetItem(self, ["Open files"])
         self.recent = QTreeWidgetItem(self, ["Recent files"])
@@ -49,11 +59,11 @@ class FunctionPicker(QTreeWidget):
         self.itemClicked.connect(self._on_item_activated)
 
     def _add_file(self, group: QTreeWidgetItem, path: str, description: str) -> QTreeWidgetItem:
+        """A row for ``path``: its name; the description on hover (tooltip and status bar), never in the row to be cut."""
         item = QTreeWidgetItem(group, [os.path.basename(path)])
         item.setData(0, _PATH, path)
-        item.setToolTip(0, f"{path}\n{description}" if description else path)
-        if description:
-            item.setText(0, f"{os.path.basename(path)} \u2014 {description}")
+        item.setToolTip(0, f"{description}\n{path}" if description else path)
+        item.setStatusTip(0, f"{os.path.basename(path)} \u2014 {description}" if description else path)
         return item
 
     def _file_item(self, group: QTreeWidgetItem, path: str) -> QTreeWidgetItem | None:
@@ -100,9 +110,12 @@ class FunctionPicker(QTreeWidget):
         for function in functions:
             name = function if isinstance(function, str) else function.name
             custom_op = getattr(function, "kind", "") == "custom_op"
+            description = getattr(function, "description", "")
             child = QTreeWidgetItem(item, [f"{name} (custom op)" if custom_op else name])
             child.setData(0, _FUNCTION, name)
-            child.setToolTip(0, f"{name}: an operator made with torch.library.custom_op" if custom_op else name)
+            tip = f"{name}: an operator made with torch.library.custom_op" if custom_op else name
+            child.setToolTip(0, f"{tip}\n{description}" if description else tip)
+            child.setStatusTip(0, f"{name} \u2014 {description}" if description else tip)
             if name == current:
                 font = child.font(0)
                 font.setBold(True)

@@ -1,7 +1,10 @@
 """The stacked f, f′, f″ plots with overlays, residuals, a crosshair and a tangent line.
 
 Curve items are created once per label and updated with ``setData``; nothing
-is cleared and re-plotted when new curves arrive.
+is cleared and re-plotted when new curves arrive.  Each plot's auto-range
+keeps the y floor of :mod:`gradlab.model.y_range`, so round-off never fills a
+plot; each derivative order has its own residual plot; legends sit in a row
+above the data, never on it.
 """
 
 from __future__ import annotations
@@ -11,18 +14,38 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
-from gradlab.gui.style import HAND_WRITTEN_COLOR, reference_color
+from gradlab.gui.plot_parts import (
+    AlignedAxis,
+    FlooredViewBox,
+    hand_written_pen,
+    legend_above,
+    reference_pen,
+    residual_pen,
+    set_title,
+    tangent_pen,
+    wrapped,
+)
+from gradlab.gui.style import TANGENT_COLOR
 from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import double_spin, int_spin, named
 from gradlab.model.options import MAX_POINTS, MIN_POINTS
-from gradlab.model.results import CurveSet
+from gradlab.model.results import CurveSet, Residual
+from gradlab.model.y_range import min_span, order_scales, residual_scale
 
 install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 
 #: (objectName, Curve attribute, title) of each derivative plot.
 PANELS = (("plotF", "f", "f"), ("plotDF", "df", "f\u2032"), ("plotD2F", "d2f", "f\u2033"))
+#: (objectName, derivative order, title) of each residual plot: one y axis per order,
+#: so a small f′ error is not flattened by a large f″ one.
+RESIDUAL_PANELS = (
+    ("plotResidual", 1, "f\u2032 residual: hand-written \u2212 reference"),
+    ("plotResidual2", 2, "f\u2033 residual: hand-written \u2212 reference"),
+)
+#: A residual plot's title once it names its largest value (the legend says what is subtracted).
+WORST_TITLE = "{symbol} residual   \u2014   {worst}"
 HAND = "hand-written backward"
-RESIDUAL_TITLE = "residual: hand-written \u2212 reference"
+RESIDUAL_TITLE = RESIDUAL_PANELS[0][2]
 PRIMARY_REFERENCE = "autograd of forward"
 
 
@@ -95,19 +118,13 @@ class PlotPanel(QWidget):
         self.plots: dict[str, pg.PlotWidget] = {}
         self._unsupported: dict[str, pg.TextItem] = {}
         self._crosshairs: list[pg.InfiniteLine] = []
-        first = None
+        self._left_axes: list[AlignedAxis] = []
         for name, _attribute, title in PANELS:
-            plot = named(pg.PlotWidget(), name)
-            plot.setTitle(title)
-            _light_grid(plot)
+            plot = _plot_widget(name, title, self._left_axes)
             if name == "plotF":  # one legend names every curve; the others share its colours
-                plot.addLegend(offset=(-10, 5), labelTextSize="8pt")
+                legend_above(plot.getPlotItem())
             plot.getPlotItem().setClipToView(True)
             plot.setMinimumHeight(90)
-            if first is None:
-                first = plot
-            else:
-                plot.setXLink(first)
             message = pg.TextItem("", color="#a00", anchor=(0.5, 0.5))
             message.hide()
             plot.addItem(message, ignoreBounds=True)
@@ -116,29 +133,47 @@ class PlotPanel(QWidget):
             plot.getViewBox().sigRangeChanged.connect(lambda *_args, name=name: self._center_unsupported(name))
             self.plots[name] = plot
             splitter.addWidget(plot)
-        residual = named(pg.PlotWidget(), "plotResidual")
-        residual.setTitle(RESIDUAL_TITLE)
-        _light_grid(residual)
-        residual.addLegend(offset=(-10, 5), labelTextSize="8pt")
-        residual.setXLink(first)
-        residual.setMinimumHeight(80)
-        self.residual_plot = residual
-        self._worst_marker = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#a00", width=2), brush=None, symbol="o")
-        self._worst_text = ""
-        residual.addItem(self._worst_marker, ignoreBounds=True)
-        splitter.addWidget(residual)
-        self._all_plots = {**self.plots, "plotResidual": residual}
+        first = self.plots["plotF"]
+        # both residual plots in one splitter pane: the splitter keeps its four panes (and a saved layout its meaning)
+        self.residual_box = named(QWidget(), "residualPlots")
+        box_layout = QVBoxLayout(self.residual_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.setSpacing(2)
+        self.residual_plots: dict[int, pg.PlotWidget] = {}
+        self._worst_markers: dict[int, pg.ScatterPlotItem] = {}
+        self._worst_texts: dict[int, str] = {}
+        for name, order, title in RESIDUAL_PANELS:
+            residual = _plot_widget(name, title, self._left_axes)
+            legend_above(residual.getPlotItem())
+            residual.setMinimumHeight(80)
+            marker = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#a00", width=2), brush=None, symbol="o")
+            residual.addItem(marker, ignoreBounds=True)
+            self.residual_plots[order] = residual
+            self._worst_markers[order] = marker
+            self._worst_texts[order] = ""
+            box_layout.addWidget(residual)
+        self.residual_plot = self.residual_plots[1]
+        splitter.addWidget(self.residual_box)
+        self._all_plots = {**self.plots, **{name: self.residual_plots[order] for name, order, _title in RESIDUAL_PANELS}}
         for plot in self._all_plots.values():
+            if plot is not first:
+                plot.setXLink(first)
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine))
             line.hide()
             plot.addItem(line, ignoreBounds=True)
             self._crosshairs.append(line)
-        self._tangent = pg.PlotDataItem(pen=pg.mkPen("#e377c2", width=1.5, style=Qt.PenStyle.DashDotLine))
-        self.plots["plotF"].addItem(self._tangent, ignoreBounds=True)
+        # the tangent: thin, grey, with a dot where it touches f and a label, so it never reads as one more curve
+        self._tangent = pg.PlotDataItem(pen=tangent_pen())
+        self._tangent_dot = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush(TANGENT_COLOR))
+        self._tangent_label = pg.TextItem("", color=TANGENT_COLOR, anchor=(0, 0))
+        for item in (self._tangent, self._tangent_dot, self._tangent_label):
+            first.addItem(item, ignoreBounds=True)
+        self._tangent_label.setZValue(10)  # above every curve
         self._mouse_proxies = [
             pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=60, slot=lambda event, p=plot: self._on_mouse_moved(p, event[0]))
             for plot in self._all_plots.values()
         ]
+        splitter.setSizes([3, 3, 3, 4])  # proportions: the residual pane holds two plots
         self.splitter = splitter
         self._layout.addWidget(splitter, 1)
         self._layout.addWidget(self.readout)
@@ -166,8 +201,7 @@ class PlotPanel(QWidget):
         seen = set()
         for index, reference in enumerate(curves.references):
             self._ensure_overlay(reference.label)
-            color = reference_color(reference.label, index)
-            pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
+            pen = reference_pen(reference.label, index)
             for name, attribute, _title in PANELS:
                 self._set_curve(name, reference.label, curves.x, getattr(reference, attribute), pen)
             seen.add(reference.label)
@@ -177,14 +211,15 @@ class PlotPanel(QWidget):
                 for name, _attribute, _title in PANELS:
                     self._set_curve(name, label, curves.x, None, None)
         hand = curves.hand_written
-        pen = pg.mkPen(HAND_WRITTEN_COLOR, width=2.5)
+        pen = hand_written_pen()
         for name, attribute, title in PANELS:
             values = getattr(hand, attribute)
             self._set_curve(name, HAND, curves.x, values, pen)
             note = {"df": hand.df_note, "d2f": hand.d2f_note}.get(attribute, "")
-            self._show_unsupported(name, "" if values is not None else f"hand-written {title} unavailable:\n{_wrap(note)}")
+            self._show_unsupported(name, "" if values is not None else f"hand-written {title} unavailable:\n{wrapped(note)}")
         self.plots["plotD2F"].getPlotItem().setLabel("bottom", curves.parameter)
         self._show_residuals(curves)
+        self._set_y_floors(curves)
         self._show_kinks(curves.kinks)
         notes = list(curves.notes)
         self.notes.setText("\n".join(notes))
@@ -217,10 +252,11 @@ class PlotPanel(QWidget):
             self._set_curve(plot_name, label, None, None, None)  # emptied and out of the legend
         for box in self._overlay_boxes.values():
             box.setVisible(False)
-        self._worst_marker.setData([], [])
-        self._worst_text = ""
-        self._tangent.setData([], [])
-        self.residual_plot.setTitle(RESIDUAL_TITLE)
+        for _name, order, title in RESIDUAL_PANELS:
+            self._worst_markers[order].setData([], [])
+            self._worst_texts[order] = ""
+            set_title(self.residual_plots[order].getPlotItem(), title)
+        self._hide_tangent()
         self.notes.hide()
         self.readout.setText(" ")
         for name in self.plots:
@@ -248,8 +284,13 @@ class PlotPanel(QWidget):
         """The two end points of the tangent line drawn at the cursor in the f plot."""
         return self._tangent.getData()
 
-    def worst_residual_text(self) -> str:
-        return self._worst_text
+    def tangent_label(self) -> str:
+        """The text beside the tangent ("tangent at x = …, slope …"), or "" when no tangent is drawn."""
+        return self._tangent_label.toPlainText() if self._tangent_label.isVisible() else ""
+
+    def worst_residual_text(self, order: int = 1) -> str:
+        """The largest |residual| of derivative ``order`` (1: f′, 2: f″) and where, as its plot's title says; "" if none."""
+        return self._worst_texts[order]
 
     # -- internals -------------------------------------------------------
     def _set_curve(self, plot_name: str, label: str, x, values, pen) -> None:
@@ -287,25 +328,37 @@ class PlotPanel(QWidget):
             item.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def _show_residuals(self, curves: CurveSet) -> None:
-        shown = [r for r in curves.residuals if r.order == 1] + [r for r in curves.residuals if r.order == 2]
-        for index, residual in enumerate(shown):
-            color = reference_color(residual.reference, index)
-            style = Qt.PenStyle.SolidLine if residual.order == 1 else Qt.PenStyle.DotLine
-            self._set_curve("plotResidual", residual.label, curves.x, residual.values, pg.mkPen(color, width=1.5, style=style))
-        labels = {r.label for r in shown}
-        for (plot_name, label), item in self._items.items():
-            if plot_name == "plotResidual" and label not in labels:
-                item.setData([], [])
-        primary = next((r for r in shown if r.order == 1 and r.reference == PRIMARY_REFERENCE), shown[0] if shown else None)
-        if primary is None or not np.isfinite(primary.max_abs):
-            self._worst_marker.setData([], [])
-            self._worst_text = ""
-            self.residual_plot.setTitle(RESIDUAL_TITLE)
-            return
-        index = int(np.nanargmax(np.abs(primary.values)))
-        self._worst_marker.setData([primary.at], [primary.values[index]])
-        self._worst_text = f"largest |{primary.label}| = {primary.max_abs:.3g} at {primary.at:.4g}"
-        self.residual_plot.setTitle(f"{RESIDUAL_TITLE}   \u2014   {self._worst_text}", size="9pt")
+        labels = {r.label for r in curves.residuals}
+        for plot_name, label in list(self._items):
+            if plot_name in RESIDUAL_NAMES and label not in labels:
+                self._set_curve(plot_name, label, None, None, None)  # emptied and out of the legend
+        references = [reference.label for reference in curves.references]
+        for name, order, title in RESIDUAL_PANELS:
+            shown = [r for r in curves.residuals if r.order == order]
+            for index, residual in enumerate(shown):
+                colour_index = references.index(residual.reference) if residual.reference in references else index
+                self._set_curve(name, residual.label, curves.x, residual.values, residual_pen(residual.reference, colour_index))
+            self._show_worst(order, title, shown)
+
+    def _show_worst(self, order: int, title: str, residuals: list[Residual]) -> None:
+        """Mark the largest |residual| of one order and name it in that plot's title."""
+        marker, plot = self._worst_markers[order], self.residual_plots[order]
+        primary, text = worst_residual(residuals)
+        self._worst_texts[order] = text
+        set_title(plot.getPlotItem(), WORST_TITLE.format(symbol=PANELS[order][2], worst=text) if text else title)
+        if primary is None or not primary.max_abs > 0:
+            marker.setData([], [])  # nothing to point at
+        else:
+            index = int(np.nanargmax(np.abs(primary.values)))
+            marker.setData([primary.at], [primary.values[index]])
+
+    def _set_y_floors(self, curves: CurveSet) -> None:
+        """Give each plot the narrowest y range its values' scale allows (see :mod:`gradlab.model.y_range`)."""
+        scales = order_scales(curves)
+        for order, (name, _attribute, _title) in enumerate(PANELS):
+            self.plots[name].getViewBox().set_min_y_span(min_span(scales[order]))
+        for order, plot in self.residual_plots.items():
+            plot.getViewBox().set_min_y_span(min_span(residual_scale(order, curves)))
 
     def _ensure_overlay(self, label: str) -> None:
         if label in self._overlay_boxes:
@@ -323,13 +376,13 @@ class PlotPanel(QWidget):
 
     def _apply_overlay_visibility(self) -> None:
         for (plot_name, label), item in self._items.items():
-            if plot_name == "plotResidual" or label == HAND:
+            if plot_name in RESIDUAL_NAMES or label == HAND:
                 continue
             box = self._overlay_boxes.get(label)
             item.setVisible(box is None or box.isChecked())
 
     def _on_residuals_toggled(self, checked: bool) -> None:
-        self.residual_plot.setVisible(checked)
+        self.residual_box.setVisible(checked)
 
     def _on_range_edited(self) -> None:
         if self.domain_low.value() < self.domain_high.value():
@@ -348,16 +401,89 @@ class PlotPanel(QWidget):
         if abs(x - curves.x[i - 1]) <= abs(curves.x[i] - x):
             i -= 1  # the nearest grid point, not the next one to the right
         hand = curves.hand_written
-        parts = [f"{curves.parameter.split()[0]} = {curves.x[i]:.5g}"]
+        at = curves.x[i] if abs(curves.x[i]) > 1e-12 * abs(curves.x[-1] - curves.x[0]) else 0.0  # 0, not linspace's -6e-17
+        parts = [f"{curves.parameter.split()[0]} = {at:.5g}"]
         for name, values in (("f", hand.f), ("f\u2032", hand.df), ("f\u2033", hand.d2f)):
             parts.append(f"{name} = {values[i]:.6g}" if values is not None else f"{name} = \u2014")
         self.readout.setText("   ".join(parts))
         if hand.f is not None and hand.df is not None and np.isfinite(hand.f[i]) and np.isfinite(hand.df[i]):
-            (x0, x1), _ = plot.getPlotItem().vb.viewRange()
-            xs = np.array([x0, x1])
-            self._tangent.setData(xs, hand.f[i] + hand.df[i] * (xs - curves.x[i]))
+            self._show_tangent(curves.parameter.split()[0], at, hand.f[i], hand.df[i])
         else:
-            self._tangent.setData([], [])
+            self._hide_tangent()
+
+    def _show_tangent(self, name: str, x: float, y: float, slope: float) -> None:
+        """The tangent to f at (x, y), its dot, and its label beside the dot, inside the view, off the line where it can be."""
+        view = self.plots["plotF"].getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        xs = np.array([x0, x1])
+        self._tangent.setData(xs, y + slope * (xs - x))
+        self._tangent_dot.setData([x], [y])
+        label = self._tangent_label
+        label.setText(f"tangent at {name} = {x:.4g}, slope {slope:.4g}")
+        width, height = view.width(), view.height()
+        point = ((x - x0) / (x1 - x0) * width, (y1 - y) / (y1 - y0) * height)
+        text = label.boundingRect()
+        left, top = _label_corner(point, (width, height), (text.width(), text.height()), slope)
+        label.setPos(x0 + left / width * (x1 - x0), y1 - top / height * (y1 - y0))
+        label.show()
+
+    def _hide_tangent(self) -> None:
+        self._tangent.setData([], [])
+        self._tangent_dot.setData([], [])
+        self._tangent_label.hide()
+
+
+RESIDUAL_NAMES = tuple(name for name, _order, _title in RESIDUAL_PANELS)
+
+
+def _plot_widget(name: str, title: str, axes: list[AlignedAxis]) -> pg.PlotWidget:
+    """A named plot with a floored y auto-range, a light grid and a left axis as wide as the others in ``axes`` (x lines up)."""
+    plot = named(pg.PlotWidget(viewBox=FlooredViewBox(), axisItems={"left": AlignedAxis(axes)}), name)
+    set_title(plot.getPlotItem(), title)
+    _light_grid(plot)
+    return plot
+
+
+def worst_residual(residuals: list[Residual]) -> tuple[Residual | None, str]:
+    """The residual a title names (against autograd of forward, else the first) and its "largest |…| = … at …" text.
+
+    ``(None, "")`` when there is none or its values are all NaN.
+    """
+    primary = next((r for r in residuals if r.reference == PRIMARY_REFERENCE), residuals[0] if residuals else None)
+    if primary is None or not np.isfinite(primary.max_abs):
+        return None, ""
+    if primary.max_abs == 0:
+        return primary, f"largest |{primary.label}| = 0 everywhere"
+    return primary, f"largest |{primary.label}| = {primary.max_abs:.3g} at {primary.at:.4g}"
+
+
+def _label_corner(
+    point: tuple[float, float], view: tuple[float, float], text: tuple[float, float], slope: float, gap: float = 4
+) -> tuple[float, float]:
+    """Where a label of size ``text`` beside ``point`` goes: its top-left corner, in pixels from the view's top-left.
+
+    One of the four quarters around the point, preferring one where the label fits (above
+    all in height) and the tangent does not pass (a line of positive ``slope`` runs up-right,
+    through the upper-right and lower-left quarters); then pushed inside the view if it still
+    sticks out.
+    """
+    (px, py), (width, height), (w, h) = point, view, text
+    corners = {
+        "upper-left": (px - gap - w, py - gap - h),
+        "upper-right": (px + gap, py - gap - h),
+        "lower-left": (px - gap - w, py + gap),
+        "lower-right": (px + gap, py + gap),
+    }
+    free = {"upper-left", "lower-right"} if slope >= 0 else {"upper-right", "lower-left"}
+
+    def badness(name: str) -> tuple:
+        x, y = corners[name]
+        across, up = max(0.0, -x) + max(0.0, x + w - width), max(0.0, -y) + max(0.0, y + h - height)
+        # pushed up or down it would cover the dot; pushed sideways it only slides along
+        return up > 0, across > 0, name not in free, across + up
+
+    x, y = corners[min(corners, key=badness)]
+    return min(max(x, 0.0), max(width - w, 0.0)), min(max(y, 0.0), max(height - h, 0.0))
 
 
 def _check_shapes(curves: CurveSet) -> None:
@@ -375,15 +501,3 @@ def _light_grid(plot: pg.PlotWidget) -> None:
     for side in ("left", "bottom"):
         plot.getAxis(side).setStyle(maxTickLevel=0)
     plot.showGrid(x=True, y=True, alpha=0.25)
-
-
-def _wrap(text: str, width: int = 60) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "\n".join(lines)

@@ -5,9 +5,18 @@ pyqtgraph 0.14's ``SVGExporter`` fails on every export with PySide6 6.11
 pyqtgraph issue #3485).  :class:`QtSvgExporter` renders the same scene with
 ``QSvgGenerator`` instead; :func:`install` puts it in place of pyqtgraph's in
 the plots' context menus, and :func:`export_svg` serves gradlab's own exports.
+
+Curves are drawn in data coordinates under a scaling ``transform`` with
+cosmetic pens, which ``QSvgGenerator`` writes as
+``vector-effect="non-scaling-stroke"``: renderers that ignore it (rsvg,
+Inkscape, most converters) scale a 1.5 px line by the data-to-pixel factor.
+:func:`bake_transforms` moves each such group's transform into its
+coordinates, so every renderer draws the widths the plot has.
 """
 
 from __future__ import annotations
+
+import re
 
 from pyqtgraph.exporters import Exporter, SVGExporter
 from PySide6.QtCore import QRectF, QSize
@@ -33,6 +42,10 @@ def _render(exporter: Exporter, path: str) -> None:
     finally:
         exporter.setExportMode(False)
         painter.end()
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(bake_transforms(text))
 
 
 class QtSvgExporter(SVGExporter):
@@ -61,3 +74,61 @@ def install() -> None:
 def export_svg(scene, path: str) -> None:
     """Write a pyqtgraph scene (or item) to ``path`` as SVG."""
     _render(QtSvgExporter(scene), path)
+
+
+_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_PAIR = re.compile(f"({_NUMBER}),({_NUMBER})")
+_GROUP = re.compile(r"<g ([^>]*)>((?:(?!<g[\s>]).)*?)</g>", re.DOTALL)  # an innermost group
+_MATRIX = re.compile(r'\s*transform="matrix\(([^)]*)\)"')
+_ELEMENT = re.compile(r"<([a-z]+)\b([^>]*?)/?>", re.DOTALL)
+_NON_SCALING = ' vector-effect="non-scaling-stroke"'
+
+
+def bake_transforms(svg: str) -> str:
+    """``svg`` with every group's non-scaling strokes in plain coordinates: no ``vector-effect`` left to honour.
+
+    A group under a translation only just loses the attribute (it changes nothing there).
+    A group under a scaling matrix, holding only paths, polylines, polygons, lines and
+    rectangles, gets its points multiplied out and the identity matrix; a group with
+    anything else (text, images) is left as Qt wrote it.
+    """
+    return _GROUP.sub(_bake_group, svg)
+
+
+def _bake_group(match: re.Match) -> str:
+    attributes, body = match.groups()
+    matrix = _MATRIX.search(attributes)
+    if _NON_SCALING not in body or matrix is None:
+        return match.group(0)
+    a, b, c, d, e, f = (float(v) for v in matrix.group(1).split(","))
+    if (a, b, c, d) == (1, 0, 0, 1):
+        return match.group(0).replace(_NON_SCALING, "")
+    elements = [m.group(1) for m in _ELEMENT.finditer(body)]
+    if not set(elements) <= {"path", "polyline", "polygon", "line", "rect"}:
+        return match.group(0)
+
+    def point(x: float, y: float) -> str:
+        return f"{a * x + c * y + e:.6g},{b * x + d * y + f:.6g}"
+
+    def pairs(text: str) -> str:
+        return _PAIR.sub(lambda m: point(float(m.group(1)), float(m.group(2))), text)
+
+    def element(m: re.Match) -> str:
+        name, rest = m.group(1), m.group(2).replace(_NON_SCALING, "")
+        if name in ("path", "polyline", "polygon"):
+            rest = re.sub(r'(?<![\w-])(d|points)="([^"]*)"', lambda p: f'{p.group(1)}="{pairs(p.group(2))}"', rest)
+        elif name == "line":
+            values = {k: float(v) for k, v in re.findall(r'(?<![\w-])(x1|y1|x2|y2)="([^"]*)"', rest)}
+            rest = re.sub(r'\s*(?<![\w-])(x1|y1|x2|y2)="[^"]*"', "", rest)
+            (x1, y1), (x2, y2) = (point(values["x1"], values["y1"]).split(","), point(values["x2"], values["y2"]).split(","))
+            rest += f' x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"'
+        else:  # a rectangle turns into the polygon of its corners
+            values = {k: float(v) for k, v in re.findall(r'(?<![\w-])(x|y|width|height)="([^"]*)"', rest)}
+            rest = re.sub(r'\s*(?<![\w-])(x|y|width|height)="[^"]*"', "", rest)
+            x, y, w, h = (values.get(k, 0.0) for k in ("x", "y", "width", "height"))
+            corners = " ".join(point(px, py) for px, py in ((x, y), (x + w, y), (x + w, y + h), (x, y + h)))
+            name, rest = "polygon", f'{rest} points="{corners}"'
+        return f"<{name}{rest}/>"
+
+    baked = _MATRIX.sub(' transform="matrix(1,0,0,1,0,0)"', attributes, count=1)
+    return f"<g {baked}>{_ELEMENT.sub(element, body)}</g>"

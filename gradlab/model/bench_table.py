@@ -34,6 +34,26 @@ def spread_percent(row: BenchmarkRow) -> float:
     return 100 * (row.iqr_s or 0.0) / row.median_s if row.median_s else 0.0
 
 
+def spread_mark(row: BenchmarkRow) -> str:
+    """``"±12%"`` on a cell whose IQR stayed above 5 % of its median (an unsettled time), else ``""``."""
+    return f"\u00b1{spread_percent(row):.0f}%" if row.noisy and row.median_s else ""
+
+
+def counted(n: int, word: str) -> str:
+    """``"1 thread"``, ``"4 threads"``: a count with its noun in the right number."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def spread_text(row: BenchmarkRow, unit: str, scale: float) -> str:
+    """A timed cell's median and spread in words: what a cell's ``±N%`` stands for."""
+    rounds = f" over {counted(row.rounds, 'interleaved round')}" if row.rounds else ""
+    text = f"median {format_time(row.median_s, scale)} {unit} per call{rounds} ({counted(row.runs, 'run')})"
+    iqr = f"IQR {format_time(row.iqr_s or 0.0, scale)} {unit}"
+    if row.noisy:
+        return f"{text}\nunsettled: its spread, {iqr} ({spread_mark(row)} of the median), stayed above 5 % within the cell's time budget"
+    return f"{text}\nspread: {iqr} ({spread_percent(row):.1f} % of the median)"
+
+
 def method_line(rows: list[BenchmarkRow]) -> str:
     """How the table's numbers were made: rounds, and what a ± means."""
     timed = [r for r in rows if r.median_s is not None]
@@ -73,7 +93,8 @@ class CompareTable:
             return ""
         if row.error:
             return "not timed"
-        return format_time(row.median_s, self.scale) + (f" ±{spread_percent(row):.0f}%" if row.noisy else "")
+        mark = spread_mark(row)
+        return format_time(row.median_s, self.scale) + (f" {mark}" if mark else "")
 
     def render(self) -> str:
         """Plain text, the best of each row marked with ``*``."""
