@@ -42,6 +42,7 @@ from gradlab.model.results import BenchmarkRow, CheckResult, FunctionChecks, Pro
 from gradlab.model.source_text import read_source
 from gradlab.model.text_args import parse_shape, parse_sizes, shape_label
 from gradlab.model.transforms import transforms_text, transforms_to_json
+from gradlab.model.words import counted
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 COMMANDS = ("check", "plot", "bench")
@@ -395,7 +396,7 @@ def _print_captured(checks: FunctionChecks) -> None:
     lines = checks.captured.stdout.splitlines()
     if lines:
         shown = lines[:5]
-        print(f"    printed {len(lines)} line(s){' (first 5; --json has all)' if len(lines) > 5 else ''}:")
+        print(f"    printed {counted(len(lines), 'line')}{' (first 5; --json has all)' if len(lines) > 5 else ''}:")
         for line in shown:
             print(f"      | {line if len(line) <= _SHOWN_LINE else line[:_SHOWN_LINE] + f'… ({len(line):,} characters)'}")
 

@@ -37,6 +37,7 @@ from gradlab.model.other_functions import same_signature
 from gradlab.model.problems import UserCodeError
 from gradlab.model.progress import Progress, Work
 from gradlab.model.results import BenchmarkReport, BenchmarkRow, Problem
+from gradlab.model.words import counted
 
 CUSTOM = "custom Function"
 MODES = ("forward", "backward", "both", "double")
@@ -310,10 +311,10 @@ def run_benchmark(
     chosen = {n: f for n, f in available.items() if names is None or n in names}
     unknown = [n for n in (names or []) if n not in available]
     if unknown:
-        notes.append(f"unknown implementation(s) {', '.join(unknown)}; available: {', '.join(available)}")
+        notes.append(f"unknown {'implementation' if len(unknown) == 1 else 'implementations'} {', '.join(unknown)}; available: {', '.join(available)}")
     for name, other in (others or {}).items():
         if name not in available:
-            notes.append(f"{name} takes {len(other.arg_names)} argument(s), {spec.name} takes {len(spec.arg_names)}; not timed")
+            notes.append(f"{name} takes {counted(len(other.arg_names), 'argument')}, {spec.name} takes {len(spec.arg_names)}; not timed")
     env = environment(device, dtype, threads)
     files = {name: other.filename for name, other in (others or {}).items()}  # everything else is the spec's file
     busy = busy_machine_note(device, threads)

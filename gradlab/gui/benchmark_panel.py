@@ -51,13 +51,14 @@ from gradlab.model.baseline import (
     read_baseline,
     summary,
 )
-from gradlab.model.bench_table import compare_tables, counted, format_time, method_line, spread_mark, spread_text
+from gradlab.model.bench_table import compare_tables, format_time, method_line, spread_mark, spread_text
 from gradlab.model.bench_warnings import shape_warning, shape_warnings
 from gradlab.model.cost_model import why_lines
 from gradlab.model.json_text import json_text
 from gradlab.model.options import BenchOptions
 from gradlab.model.results import BenchmarkReport, BenchmarkRow, BenchmarkWhy, FunctionInfo
 from gradlab.model.text_args import parse_sizes, shape_label
+from gradlab.model.words import counted
 
 install_svg_export()  # pyqtgraph's own SVG exporter fails with this PySide6
 

@@ -13,7 +13,7 @@ import os
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gradlab.gui.arguments import ArgumentsPanel
 from gradlab.gui.calls_panel import CallsPanel
@@ -26,8 +26,10 @@ from gradlab.gui.file_runner import FileRunner
 from gradlab.gui.picker import FunctionPicker
 from gradlab.gui.problems import ProblemsLine
 from gradlab.gui.session import INTERACTIVE, Session
+from gradlab.gui.status_bar import StatusBar, permanent_label
 from gradlab.gui.widgets import named, scrollable
 from gradlab.model.results import FileInfo, FunctionInfo, Problem
+from gradlab.model.words import counted
 
 ENGINE_STATE_TEXT = {
     "starting": "engine: starting (importing torch)\u2026",
@@ -106,7 +108,8 @@ class MainWindow(QMainWindow):
             self.splitter.setStretchFactor(index, stretch)
         self.splitter.setSizes([260, 520, 620])
         self.setCentralWidget(self.splitter)
-        self.engine_state = named(QLabel(ENGINE_STATE_TEXT["starting"]), "engineState")
+        self.setStatusBar(StatusBar(self))
+        self.engine_state = permanent_label(ENGINE_STATE_TEXT["starting"], "engineState")
         self.statusBar().addPermanentWidget(self.engine_state)
 
     def build_deferred(self) -> None:
@@ -243,11 +246,11 @@ class MainWindow(QMainWindow):
         self.problems.show_problem(None)
         names = [f.name for f in info.functions]
         warnings = info.captured.warnings
-        self.statusBar().showMessage(warnings[0] if warnings else f"{len(names)} Function(s): {', '.join(names)}", 8000)
+        self.statusBar().showMessage(warnings[0] if warnings else f"{counted(len(names), 'Function')}: {', '.join(names)}", 8000)
 
     def _on_function_changed(self, info: FunctionInfo | None) -> None:
         if info is not None and self.runner.info is not None:
-            self.picker.set_current(self.document.path, [f.name for f in self.runner.info.functions], info.name)
+            self.picker.set_current(self.document.path, list(self.runner.info.functions), info.name)
 
     def _on_curves_shown(self, seconds: float) -> None:
         self.bench_view.warm_up_later()

@@ -17,6 +17,7 @@ from gradlab.model.bench_table import time_unit
 from gradlab.model.json_text import json_text
 from gradlab.model.results import BenchmarkReport, BenchmarkRow
 from gradlab.model.text_args import shape_label
+from gradlab.model.words import counted
 
 #: The key that marks a baseline file, and the format version this gradlab writes and reads.
 FORMAT_KEY = "gradlab_baseline"
@@ -210,7 +211,7 @@ def summary(changes: list[CellChange], fail_slower: float) -> str:
     bar = f"more than {percent_text(fail_slower).lstrip('+')} and the noise" if fail_slower else "more than the noise"
     if slower:
         named = "; ".join(f"{c.label()} {percent_text(c.change)}" for c in slower)
-        text = f"{len(slower)} of {compared} compared cell(s) slower than the baseline by {bar}: {named}"
+        text = f"{len(slower)} of {counted(compared, 'compared cell')} slower than the baseline by {bar}: {named}"
     else:
         text = f"no cell slower than the baseline by {bar} ({compared} compared)"
     for status in (ONLY_IN_BASELINE, ONLY_IN_RUN, NOT_TIMED):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from gradlab.model.results import BenchmarkRow
 from gradlab.model.text_args import shape_label
+from gradlab.model.words import counted
 
 _UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
 
@@ -37,11 +38,6 @@ def spread_percent(row: BenchmarkRow) -> float:
 def spread_mark(row: BenchmarkRow) -> str:
     """``"±12%"`` on a cell whose IQR stayed above 5 % of its median (an unsettled time), else ``""``."""
     return f"\u00b1{spread_percent(row):.0f}%" if row.noisy and row.median_s else ""
-
-
-def counted(n: int, word: str) -> str:
-    """``"1 thread"``, ``"4 threads"``: a count with its noun in the right number."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def spread_text(row: BenchmarkRow, unit: str, scale: float) -> str:

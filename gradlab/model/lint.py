@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from gradlab.model.results import LintFinding
+from gradlab.model.words import counted
 
 _METHODS = ("forward", "backward", "setup_context", "jvp", "vmap")
 #: Attribute reads that give metadata, not tensors: ``ctx.shape = x.shape`` is fine.
@@ -111,7 +112,7 @@ def _lint_class(cls: ast.ClassDef) -> list[LintFinding]:
                     LintFinding(
                         backward.lineno,
                         "gradient-count",
-                        f"backward returns {wrong[0]} value(s) but forward takes {len(arguments)} ({', '.join(arguments)})",
+                        f"backward returns {counted(wrong[0], 'value')} but forward takes {len(arguments)} ({', '.join(arguments)})",
                         "return one gradient per forward argument, in order, None for those that need none",
                     )
                 )

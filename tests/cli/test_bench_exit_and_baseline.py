@@ -170,7 +170,7 @@ def test_a_doctored_baseline_fails_and_names_the_cell(saved_baseline, tmp_path, 
     assert "+100 %" in line and line.endswith("SLOWER")
     assert f"gradlab: slower than the baseline {halved}: custom Function @ 100 (both)" in err
     assert "warning: measured elsewhere \u2014 threads: 4 in the baseline, 1 now" in out
-    assert "3 of 3 compared cell(s) slower than the baseline by more than 10 % and the noise" in out
+    assert "3 of 3 compared cells slower than the baseline by more than 10 % and the noise" in out
 
 
 def test_without_fail_slower_a_comparison_only_reports(saved_baseline, tmp_path, monkeypatch, capsys):
@@ -203,7 +203,7 @@ def test_compare_matches_cells_and_lists_those_on_one_side_without_failing():
     assert by_label["b @ 100 (both)"].status == NOT_TIMED
     assert by_label["d @ 100 (both)"].status == ONLY_IN_RUN and by_label["c @ 100 (both)"].status == ONLY_IN_BASELINE
     assert [c.implementation for c in changes] == ["a", "b", "d", "a", "c"], "this run's order, then the baseline's leftovers"
-    assert "1 of 2 compared cell(s) slower" in summary(changes, 0.1) and "1 only in the baseline; 1 only in this run; 1 not timed" in summary(changes, 0.1)
+    assert "1 of 2 compared cells slower" in summary(changes, 0.1) and "1 only in the baseline; 1 only in this run; 1 not timed" in summary(changes, 0.1)
 
 
 def test_a_change_must_exceed_both_the_threshold_and_the_combined_noise():

@@ -172,7 +172,7 @@ def test_bench_against_other_files_times_their_functions_with_the_same_arguments
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[1]
     assert "SigmoidSavesInput.apply" in header and "Sigmoid.apply (sigmoid.py)" in header
-    assert "note: Scale.apply takes 2 argument(s)" in result.stdout
+    assert "note: Scale.apply takes 2 arguments" in result.stdout
 
 
 def test_bench_on_a_missing_device_exits_2():

@@ -131,7 +131,7 @@ def test_other_functions_with_the_same_arguments_are_timed_on_the_same_inputs():
     timed = {r.implementation: r for r in report.rows}
     assert timed["SigmoidSavesInput.apply"].error == "" and timed["SigmoidSavesInput.apply"].median_s > 0
     assert "Scale.apply" not in timed
-    assert any("Scale.apply takes 2 argument(s)" in note for note in report.notes)
+    assert any("Scale.apply takes 2 arguments" in note for note in report.notes)
     assert "SigmoidSavesInput.apply" in {w.implementation for w in report.why}
 
 

@@ -48,7 +48,7 @@ def test_a_loaded_baseline_shows_each_cells_change_coloured_and_its_file(qtbot, 
     assert builtin.text() == "30 \u00b5s (+0.0 %)" and builtin.foreground().color() not in (SLOWER_TEXT, FASTER_TEXT)
     label = panel.findChild(QLabel, "benchmarkBaselineFile")
     assert label.text().startswith("baseline: base.json \u2014 Sigmoid, torch 2.13.0, Test CPU, 4 threads, float32")
-    assert "1 of 3 compared cell(s) slower than the baseline by more than 5.0 % and the noise" in label.text()
+    assert "1 of 3 compared cells slower than the baseline by more than 5.0 % and the noise" in label.text()
     assert "warning: measured elsewhere \u2014 threads: 4 in the baseline, 1 now" in label.text()
     assert label.toolTip() == str(path)
 
