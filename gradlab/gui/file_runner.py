@@ -9,6 +9,7 @@ computed for another file is delivered.
 from __future__ import annotations
 
 import ast
+import time
 import warnings
 from collections.abc import Callable
 
@@ -22,6 +23,13 @@ from gradlab.model.results import FileInfo, FunctionInfo, Problem
 #: Pause after a keystroke that leaves the text unparsable before it runs anyway, to show the syntax error.
 #: Text that parses runs at once (live as you type); a half-typed line does not flash an error per keystroke.
 SYNTAX_PAUSE_MS = 700
+
+#: Seconds a load or plot of an older revision may have run before a newer edit stops it.  Shorter jobs
+#: finish (most take milliseconds); a longer one is cancelled, which restarts the engine (about 1.6 s here).
+SUPERSEDE_AFTER_S = 1.0
+
+#: The channels whose answers a newer revision makes worthless.
+STALE_CHANNELS = ("load", "curves", "calls")
 
 #: ``callback(info, problem)``: the current Function once loaded (problem None), or why there is none.
 LoadedCallback = Callable[[FunctionInfo | None, Problem | None], None]
@@ -92,11 +100,25 @@ class FileRunner(QObject):
         if not self.document.path or self.session.closed:
             return
         self.awaiting_run = False
+        self._supersede_running()
         job = self._track(self.session.submit(LoadRequest(self.document.source()), self.stamp(None), channel="load"))
         self._load_job = job
         job.result.connect(lambda info, j=job: self._on_loaded(j, info))
         job.error.connect(lambda problem, j=job: self._on_load_failed(j, problem))
         job.cancelled.connect(lambda problem, j=job: self._on_load_failed(j, problem))
+
+    def _supersede_running(self) -> None:
+        """Stop a load or plot of an older revision of this file that has run for a while: this run replaces it."""
+        job = self.session.running(INTERACTIVE)
+        if (
+            job is not None
+            and job.channel in STALE_CHANNELS
+            and job.stamp.path == self.document.path
+            and job.stamp.revision < self.document.revision
+            and job.started_at is not None
+            and time.monotonic() - job.started_at >= SUPERSEDE_AFTER_S
+        ):
+            job.cancel(f"superseded by revision {self.document.revision}", kind="superseded")
 
     def wait_for_run(self, problem: Problem) -> None:
         """Restored text: show ``problem`` (why it has not run) and run nothing until F5."""
@@ -139,7 +161,7 @@ class FileRunner(QObject):
         self.switched.emit(path)
 
     def _on_edited(self, _revision: int) -> None:
-        """Run an edit as soon as its text parses; a running load finishes first, a queued one is superseded."""
+        """Run an edit as soon as its text parses; it supersedes a queued run and a long-running one (:meth:`_supersede_running`)."""
         if self.awaiting_run:  # restored text runs on F5 only, however it is edited first
             return
         if parses(self.document.text()):

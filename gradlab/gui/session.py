@@ -11,9 +11,11 @@ so the editor and plots stay live while a benchmark runs.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 
@@ -79,6 +81,7 @@ class Job(QObject):
         self.engine = engine
         self.timeout = timeout
         self.state = "queued"  # queued, running, done, failed, cancelled
+        self.started_at: float | None = None  # time.monotonic() when the engine began it
         self.answer = None  # the result, or the Problem of an error or cancel
         self._flag = threading.Event()
         self._lane: _Lane | None = None
@@ -211,6 +214,7 @@ class _Lane(QObject):
                 continue  # cancelled (and reported) before it was sent
             with self._lock:
                 self._running = job
+                job.started_at = time.monotonic()
             self._emit(self._event, job, "running", None)
             try:
                 value = self.engine.request(
@@ -222,6 +226,8 @@ class _Lane(QObject):
                 kind = "done"
             except EngineError as exc:
                 value, kind = exc.problem, ("cancelled" if exc.problem.kind == "cancelled" else "failed")
+                if kind == "cancelled" and job._kind != "cancelled":  # superseded while it ran: say so, not "cancelled"
+                    value = dataclasses.replace(value, kind=job._kind, message=f"{job.request.describe()}: {job._why}")
             except Exception as exc:  # noqa: BLE001 - a worker never dies silently
                 value, kind = Problem("internal", f"gradlab failed: {type(exc).__name__}: {exc}", traceback="".join(traceback.format_exception(exc))), "failed"
             finally:
@@ -292,6 +298,11 @@ class Session(QObject):
         """Start ``engine``'s process now (idempotent), so a first request need not wait for torch."""
         if not self.closed:
             self._lane(engine)
+
+    def running(self, engine: str = INTERACTIVE) -> Job | None:
+        """The job ``engine`` runs now, or None."""
+        lane = self._lanes.get(engine)
+        return lane.running() if lane is not None else None
 
     def stop(self, engine: str = INTERACTIVE) -> None:
         """Cancel the job ``engine`` runs now (Run › Stop); its process restarts."""

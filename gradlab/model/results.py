@@ -33,7 +33,8 @@ class Problem:
     kind : str
         One of ``"syntax"``, ``"load"``, ``"no_function"``, ``"options"``,
         ``"forward"``, ``"backward"``, ``"timeout"``, ``"crash"``,
-        ``"cancelled"``, ``"internal"``.
+        ``"cancelled"``, ``"superseded"`` (a newer edit replaced the request),
+        ``"internal"``.
     message : str
         One line, naming the file and line where there is one.
     location : Location or None
