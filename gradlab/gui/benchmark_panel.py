@@ -6,17 +6,19 @@ import csv
 import html
 import json
 import os
+import re
 import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QTextOption
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFrame,
+    QGraphicsTextItem,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -30,6 +32,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -51,7 +56,7 @@ from gradlab.model.baseline import (
     read_baseline,
     summary,
 )
-from gradlab.model.bench_table import compare_tables, format_time, method_line, spread_mark, spread_text
+from gradlab.model.bench_table import compare_tables, format_time, method_line, not_timed_reason, spread_mark, spread_text
 from gradlab.model.bench_warnings import shape_warning, shape_warnings
 from gradlab.model.cost_model import why_lines
 from gradlab.model.json_text import json_text
@@ -75,7 +80,11 @@ BEST = QColor("#c8f0c8")
 SLOWER_TEXT, FASTER_TEXT = QColor("#c62828"), QColor("#2e7d32")
 #: How much slower (or faster), beyond the noise too, a cell must be to be coloured against a loaded baseline.
 BASELINE_THRESHOLD = 0.05
-
+#: Characters of a long check box's name still shown at its narrowest (then "…").
+ELIDED_CHARS = 12
+#: A run of this many characters without a space may be broken inside: a Function's or a file's name.
+LONG_WORD = 16
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def implementation_color(name: str, index: int) -> str:
@@ -84,11 +93,120 @@ def implementation_color(name: str, index: int) -> str:
     return REFERENCE_COLORS.get(name, COMPARE_COLORS[index % len(COMPARE_COLORS)])
 
 
+def breakable(text: str) -> str:
+    """``text`` with zero-width spaces where a long name may wrap: after ``_ . / -``, between camelCase words, every 16 characters else.
+
+    A word-wrapped label is at least as wide as its longest word; a Function's or
+    a file's name of 90 characters would make the whole tab scroll sideways.
+    """
+
+    def split(match: re.Match) -> str:
+        word = re.sub(r"([_./\\-])(?=.)", "\\1" + ZERO_WIDTH_SPACE, match.group(0))
+        word = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", ZERO_WIDTH_SPACE, word)
+        parts = word.split(ZERO_WIDTH_SPACE)
+        return ZERO_WIDTH_SPACE.join(
+            ZERO_WIDTH_SPACE.join(part[i : i + LONG_WORD] for i in range(0, len(part), LONG_WORD)) for part in parts
+        )
+
+    return re.sub(rf"\S{{{LONG_WORD + 1},}}", split, text)
+
+
+class WrapLabel(QLabel):
+    """A word-wrapped label whose long names wrap too, so its minimum width never depends on them.
+
+    :meth:`text` is the text as set, without the zero-width spaces :func:`breakable` adds.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self._text = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self._text = text
+        super().setText(breakable(text))
+
+    def text(self) -> str:
+        return self._text
+
+
+class ElidedCheckBox(QCheckBox):
+    """A check box whose text is cut short in the middle ("…") when its row is narrower than it; the whole text on hover.
+
+    Its minimum width is :data:`ELIDED_CHARS` characters' and its preferred width
+    the whole text's, so a long name never makes its panel wider than its viewport.
+    :meth:`text` stays the whole name.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._note = ""
+        self.shown_text = text
+
+    def _text_room(self, width: int) -> int:
+        """Pixels the text has in a box ``width`` wide (the indicator and gaps take the rest)."""
+        return width - (self.sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text()))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = self.sizeHint()
+        text = self.text()
+        if len(text) <= ELIDED_CHARS:
+            return hint
+        metrics = self.fontMetrics()
+        short = metrics.horizontalAdvance(text[:ELIDED_CHARS] + "\u2026")
+        return QSize(hint.width() - metrics.horizontalAdvance(text) + short, hint.height())
+
+    def setToolTip(self, text: str) -> None:  # noqa: N802 - Qt override
+        """What the box is; the whole name comes before it while the name is cut short."""
+        self._note = text
+        self._refresh()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        text = self.text()
+        self.shown_text = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, max(self._text_room(self.width()), 0))
+        if self.width() >= self.sizeHint().width():
+            self.shown_text = text
+        elided = self.shown_text != text
+        super().setToolTip("\n".join(t for t in (text if elided else "", self._note) if t))
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.shown_text == self.text():
+            super().paintEvent(event)
+            return
+        painter = QStylePainter(self)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.text = self.shown_text
+        painter.drawControl(QStyle.ControlElement.CE_CheckBox, option)
+
+
+class PlotMessage(QGraphicsTextItem):
+    """Words over a plot's view, on its background colour so grid lines never run through them."""
+
+    def __init__(self, parent, background: QColor) -> None:
+        super().__init__(parent)
+        self.background = QColor(background)
+        self.background.setAlpha(230)
+
+    def paint(self, painter, option, widget=None) -> None:
+        painter.fillRect(self.boundingRect(), self.background)
+        super().paint(painter, option, widget)
+
+
 class FlowLayout(QLayout):
     """Widgets left to right, wrapping onto as many rows as the width needs (Qt's flow layout example).
 
-    Its minimum width is its widest widget's, so a row of long check boxes
-    never makes a panel wider than its viewport.
+    Its minimum width is its widest widget's minimum, and a widget wider than
+    the row gets the row's width: an :class:`ElidedCheckBox` with a long name
+    then cuts it short, so a row of long check boxes never makes a panel wider
+    than its viewport.
     """
 
     def __init__(self, parent: QWidget | None = None, spacing: int = 10) -> None:
@@ -142,6 +260,8 @@ class FlowLayout(QLayout):
             if item.isEmpty():  # a hidden widget
                 continue
             hint = item.sizeHint()
+            if hint.width() > rect.width():  # a long name: as wide as the row, cut short there
+                hint = QSize(max(rect.width(), item.minimumSize().width()), hint.height())
             if x > rect.x() and x + hint.width() > rect.right() + 1:
                 x, y, row_height = rect.x(), y + row_height + self.row_gap(), 0
             if move:
@@ -163,6 +283,12 @@ class CheckList(QScrollArea):
         inner = QWidget()
         self.flow = FlowLayout(inner)
         self.setWidget(inner)
+        inner.installEventFilter(self)  # a box shown (a new one is shown only later) or hidden: new rows
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # else the panel keeps the height it asked of this list before
+        return super().eventFilter(watched, event)
 
     def add(self, widget: QWidget) -> None:
         self.flow.addWidget(widget)
@@ -218,8 +344,7 @@ class BenchmarkPanel(QWidget):
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
-        self.table_caption = named(QLabel(""), "benchmarkTableCaption")
-        self.table_caption.setWordWrap(True)
+        self.table_caption = named(WrapLabel(""), "benchmarkTableCaption")
         self.table_caption.setVisible(False)
         self.table = named(QTableWidget(0, 0), "benchmarkTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -252,6 +377,7 @@ class BenchmarkPanel(QWidget):
         self.legend = pg.LegendItem()  # in a row above the plots, never on the curves
         plots.addItem(self.legend, row=0, col=0, colspan=2)
         self._legend_names: list[str] = []
+        self._legend_labels: list[str] = []
         self._legend_font = QFont(self.font())
         self._legend_font.setPointSize(8)
         # what each plot shows is its y axis's label: a title row would take height a small window lacks
@@ -267,12 +393,22 @@ class BenchmarkPanel(QWidget):
         self.time_plot.setLabel("left", "time per call")
         self.speedup_plot.setLabel("left", "speed-up vs baseline")
         self.speedup_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine)))
+        # why the speed-up plot is empty while the time plot is not (the baseline was not timed): centred in its view
+        self.speedup_message = PlotMessage(self.speedup_plot.vb, plots.backgroundBrush().color())
+        self.speedup_message.setDefaultTextColor(self.speedup_plot.getAxis("left").textPen().color())
+        self.speedup_message.setFont(self.font())
+        option = self.speedup_message.document().defaultTextOption()
+        option.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)  # a long name wraps too
+        self.speedup_message.document().setDefaultTextOption(option)
+        self.speedup_message.setZValue(100)
+        self.speedup_message.hide()
+        self.speedup_plot.vb.sigResized.connect(self._place_speedup_message)
         self.plots_widget = plots
         plots.installEventFilter(self)  # a resize refits the legend's columns
         self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
-        self.placeholder = named(QLabel(""), "benchmarkPlaceholder")
+        self.placeholder = named(WrapLabel(""), "benchmarkPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
         self.placeholder.setMargin(12)
         font = self.placeholder.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)  # as the other tabs' messages before a first result
@@ -306,18 +442,15 @@ class BenchmarkPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.progress = named(QProgressBar(), "benchmarkProgress")
         self.progress.setMinimumWidth(80)
-        self.status = named(QLabel(" "), "benchmarkStatus")
-        self.status.setWordWrap(True)
+        self.status = named(WrapLabel(" "), "benchmarkStatus")  # it names the file and the Function
         self.export_button = named(QPushButton("Export\u2026"), "exportBenchmark")
         self.open_button = named(QPushButton("Open report\u2026"), "openBenchmark")
         self.load_baseline_button = named(QPushButton("Load baseline\u2026"), "benchmarkLoadBaseline")
         self.load_baseline_button.setToolTip("compare each cell with a baseline saved by `gradlab bench --save-baseline` (or any saved report)")
         self.clear_baseline_button = named(QPushButton("Clear baseline"), "benchmarkClearBaseline")
         self.clear_baseline_button.setEnabled(False)
-        self.baseline_label = named(QLabel(" "), "benchmarkBaselineFile")
-        self.baseline_label.setWordWrap(True)
-        self.warnings_label = named(QLabel(""), "benchmarkWarnings")
-        self.warnings_label.setWordWrap(True)
+        self.baseline_label = named(WrapLabel(" "), "benchmarkBaselineFile")
+        self.warnings_label = named(WrapLabel(""), "benchmarkWarnings")
         self.warnings_label.setVisible(False)
         self.load_baseline_button.clicked.connect(self._on_load_baseline)
         self.clear_baseline_button.clicked.connect(self.clear_baseline)
@@ -411,7 +544,7 @@ class BenchmarkPanel(QWidget):
             box.deleteLater()
         self.implementation_boxes = {}
         for name in names:
-            box = named(QCheckBox(name), f"implementation:{name}")
+            box = named(ElidedCheckBox(name), f"implementation:{name}")  # a long name is cut short, whole on hover
             box.setChecked(name not in others)
             if name in others:
                 box.setToolTip("another Function with the same arguments: timed on the same inputs, its results checked against this one's")
@@ -463,6 +596,7 @@ class BenchmarkPanel(QWidget):
         timed = any(r.median_s for r in self.rows)
         self.table_box.setVisible(bool(self.rows))  # no empty table above the message
         self.plot_stack.setCurrentWidget(self.plots_widget if timed else self.placeholder)
+        self._show_speedup_message(self.speedup_missing() if timed else "")
         if timed:
             return
         if self.cancel_button.isEnabled():
@@ -619,6 +753,37 @@ class BenchmarkPanel(QWidget):
         self._show_legend([n for n in names if self.curve_data(n) is not None])
         self._show_placeholder()
 
+    def speedup_missing(self) -> str:
+        """Why the speed-up plot has no curve while the time plot has one; ``""`` when it has a curve (or nothing is timed)."""
+        names = list(dict.fromkeys(r.implementation for r in self.rows))
+        if not any(self.curve_data(n) is not None for n in names) or any(self.curve_data(n, "speedup") is not None for n in names):
+            return ""
+        baseline = self.baseline.currentText()
+        if not baseline:
+            return "no speed-up: choose a baseline to divide by"
+        rows = [r for r in self.rows if r.implementation == baseline]
+        if not rows:
+            if self.cancel_button.isEnabled():
+                return f"no speed-up yet: the baseline {baseline} has not been timed yet"
+            notes = self.report.notes if self.report is not None else []
+            why = next((n.split(" not timed: ", 1)[1] for n in notes if n.startswith(f"{baseline} not timed: ")), "")
+            return f"no speed-up: the baseline {baseline} was not timed" + (f": {why}" if why else " in this run") + "; choose another baseline above"
+        reasons = list(dict.fromkeys(not_timed_reason(r.error) for r in rows if r.error))
+        why = "; ".join(reasons) if reasons else "it has no time at the sizes the others have"
+        return f"no speed-up: the baseline {baseline} was not timed: {why}; choose another baseline above"
+
+    def _show_speedup_message(self, text: str) -> None:
+        self.speedup_message.setPlainText(text)
+        self.speedup_message.setVisible(bool(text))
+        self._place_speedup_message()
+
+    def _place_speedup_message(self, *_args) -> None:
+        """Centred in the speed-up plot's view, wrapped to its width."""
+        view = self.speedup_plot.vb.rect()
+        self.speedup_message.setTextWidth(max(view.width() - 16, 40))
+        height = self.speedup_message.boundingRect().height()
+        self.speedup_message.setPos(view.left() + 8, view.top() + max((view.height() - height) / 2, 0))
+
     def _show_legend(self, names: list[str]) -> None:
         """One legend for both plots, in a row above them: the implementations with a time to show."""
         if names != self._legend_names:
@@ -629,16 +794,20 @@ class BenchmarkPanel(QWidget):
         """As many legend columns as the plots' width holds, so entries wrap instead of running off the side."""
         names = self._legend_names
         metrics = QFontMetrics(self._legend_font)
+        room = self.plots_widget.width() - 20
         widest = max((metrics.horizontalAdvance(name) for name in names), default=0) + LEGEND_SAMPLE_WIDTH
-        columns = max(1, min(len(names), int((self.plots_widget.width() - 20) // widest)))
-        if not force and columns == self.legend.columnCount:
+        columns = max(1, min(len(names), int(room // widest)))
+        # a name wider than the plots is cut short in the middle, its file name still in view
+        labels = [metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(room - LEGEND_SAMPLE_WIDTH, 80)) for name in names]
+        if not force and (columns, labels) == (self.legend.columnCount, self._legend_labels):
             return
+        self._legend_labels = labels
         self.plots_widget.removeItem(self.legend)  # a new one: LegendItem re-lays out removed entries badly
         self.legend = pg.LegendItem(labelTextSize=f"{self._legend_font.pointSize()}pt", colCount=columns)
         self.plots_widget.addItem(self.legend, row=0, col=0, colspan=2)
         self.time_plot.legend = self.legend  # where pyqtgraph keeps a plot's legend; curves are added here by name, never by it
-        for name in names:
-            self.legend.addItem(self._curves[("time", name)], name)
+        for name, label in zip(names, labels):
+            self.legend.addItem(self._curves[("time", name)], label)
 
     def clear(self, text: str = " ") -> None:
         """Forget the shown rows, report and explanations: they belonged to another file."""

@@ -7,13 +7,15 @@ row above the data, never on it.
 
 from __future__ import annotations
 
-import numpy as np
+from html import escape
 
 from gradlab.gui.qt_setup import ensure_application
 from gradlab.model.results import CurveSet
 
 #: Relative heights of the f, f′, f″ plots and the two residual plots.
 ROW_STRETCH = (3, 3, 3, 2, 2)
+#: Colour of the curves' notes ("f is not finite at …"), as in the window.
+NOTE_COLOR = "#a15c00"
 #: Paint-and-layout passes before the export: enough for every axis to take the width its labels need.
 SETTLE_PASSES = 3
 #: Characters a note line holds per pixel of figure width.
@@ -61,7 +63,10 @@ def settle(layout) -> None:
 
 
 def figure_plots(layout, curves: CurveSet, width: int) -> list:
-    """Add the figure's plots to a ``pyqtgraph.GraphicsLayoutWidget``, top to bottom; return their PlotItems."""
+    """Add the figure's plots to a ``pyqtgraph.GraphicsLayoutWidget``, top to bottom; return their PlotItems.
+
+    ``curves.notes`` (non-finite points, kinks…), wrapped, go in a row above the first plot.
+    """
     import pyqtgraph as pg
 
     from gradlab.gui.plot_parts import (
@@ -69,13 +74,14 @@ def figure_plots(layout, curves: CurveSet, width: int) -> list:
         FlooredViewBox,
         hand_written_pen,
         legend_above,
+        no_si_prefix,
         note_above,
         reference_pen,
         residual_pen,
         set_title,
         wrapped,
     )
-    from gradlab.gui.plots import PANELS, RESIDUAL_PANELS, WORST_TITLE, worst_residual
+    from gradlab.gui.plots import PANELS, RESIDUAL_PANELS, WORST_TITLE, no_residual_note, worst_residual
     from gradlab.model.y_range import min_span, order_scales, residual_scale
 
     scales = order_scales(curves)
@@ -84,14 +90,22 @@ def figure_plots(layout, curves: CurveSet, width: int) -> list:
     references = [reference.label for reference in curves.references]
     plots = []
     left_axes: list[AlignedAxis] = []  # as wide as the widest tick labels need: the plots line up, no label is dropped
+    first_row = 0
+    if curves.notes:  # what the CLI also writes to stderr: the figure alone must say it too
+        text = "\n".join(wrapped(note, note_width) for note in curves.notes)
+        html = "<br>".join(escape(line) for line in text.splitlines())
+        layout.addLabel(html, row=0, col=0, color=NOTE_COLOR, size="9pt", justify="left")
+        layout.ci.layout.setRowStretchFactor(0, 0)
+        first_row = 1
 
     def add_plot(title: str, scale: float):
-        row = len(plots)
+        row = first_row + len(plots)
         plot = layout.addPlot(row=row, col=0, viewBox=FlooredViewBox(), axisItems={"left": AlignedAxis(left_axes)})
         set_title(plot, title)
+        no_si_prefix(plot)
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.getViewBox().set_min_y_span(min_span(scale))
-        layout.ci.layout.setRowStretchFactor(row, ROW_STRETCH[row])
+        layout.ci.layout.setRowStretchFactor(row, ROW_STRETCH[len(plots)])
         if plots:
             plot.setXLink(plots[0])
         plots.append(plot)
@@ -113,20 +127,17 @@ def figure_plots(layout, curves: CurveSet, width: int) -> list:
             note_above(plot, wrapped(f"hand-written {title} unavailable: {note}", note_width))
     for _name, order, title in RESIDUAL_PANELS:
         shown = [r for r in curves.residuals if r.order == order]
-        primary, worst = worst_residual(shown)
+        primary, worst, at = worst_residual(shown, curves.x)
         plot = add_plot(WORST_TITLE.format(symbol=PANELS[order][2], worst=worst) if worst else title, residual_scale(order, curves))
         if not shown:
-            symbol, attribute = PANELS[order][2], PANELS[order][1]
-            why = f"hand-written {symbol} unavailable" if getattr(hand, attribute) is None else f"no reference {symbol} to compare with"
-            note_above(plot, f"no residual: {why}", color="#555")
+            note_above(plot, no_residual_note(curves, order), color="#555")
             continue
         legend_above(plot, text_size="9pt")
         for index, residual in enumerate(shown):
             colour_index = references.index(residual.reference) if residual.reference in references else index
             plot.plot(curves.x, residual.values, pen=residual_pen(residual.reference, colour_index), name=residual.label, connect="finite")
-        if primary is not None and primary.max_abs > 0:
-            at = int(np.nanargmax(np.abs(primary.values)))
-            marker = pg.ScatterPlotItem([primary.at], [primary.values[at]], size=10, pen=pg.mkPen("#a00", width=2), brush=None)
+        if primary is not None and at is not None:
+            marker = pg.ScatterPlotItem([curves.x[at]], [primary.values[at]], size=10, pen=pg.mkPen("#a00", width=2), brush=None)
             plot.addItem(marker, ignoreBounds=True)
     plots[-1].setLabel("bottom", curves.parameter)
     return plots

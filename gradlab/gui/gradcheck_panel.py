@@ -35,7 +35,7 @@ from gradlab.model.results import CheckResult, EpsSweep, FunctionChecks, Jacobia
 from gradlab.model.text_args import parse_shape
 
 CHECK_HELP = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(CheckOptions)}
-from gradlab.gui.heatmaps import JacobianHeatmaps
+from gradlab.gui.heatmaps import JacobianHeatmaps, tolerance_text
 from gradlab.gui.log_axis import log_axes
 from gradlab.gui.log_spin import LogSpinBox
 from gradlab.gui.placeholder import Placeholder
@@ -273,6 +273,7 @@ class GradcheckPanel(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         self._jacobians: Jacobians | None = None
+        self._run_tolerance: tuple[float, float] | None = None
         self.heatmaps = JacobianHeatmaps()
         self.images = self.heatmaps.images
         self.heatmaps.scene().sigMouseClicked.connect(self._on_cell_clicked)
@@ -425,6 +426,7 @@ class GradcheckPanel(QWidget):
         except ValueError as exc:
             self.status.setText(str(exc))
             return
+        self._run_tolerance = (options.atol, options.rtol)  # what the answer will have been judged by
         self.set_running(True, "running PyTorch's checks\u2026")
         self.run_requested.emit(options)
 
@@ -505,7 +507,7 @@ class GradcheckPanel(QWidget):
             checks.opcheck.summary() if checks.opcheck else None,
         ]
         self.capabilities.setText("\n".join(line for line in lines if line) or " ")
-        self.show_jacobians(checks.jacobians)
+        self.show_jacobians(checks.jacobians, self.check_tolerance())
         self.show_taylor(checks.taylor)
         self.show_transforms(checks.transforms)
         self._fit_results()
@@ -570,17 +572,32 @@ class GradcheckPanel(QWidget):
             top = min(wanted, total // 2)
             self.splitter.setSizes([top, total - top])
 
-    def show_jacobians(self, jacobians: Jacobians | None) -> None:
-        """Heatmaps of both Jacobians and their difference, the largest mismatch boxed."""
+    def check_tolerance(self) -> tuple[float, float]:
+        """(atol, rtol) of the checks on screen: those of the last run requested, else the controls'."""
+        return self._run_tolerance or (self.atol.value(), self.rtol.value())
+
+    def show_jacobians(self, jacobians: Jacobians | None, tolerance: tuple[float, float] | None = None) -> None:
+        """Heatmaps of both Jacobians and their difference, the largest mismatch boxed when beyond ``tolerance``.
+
+        ``tolerance`` is gradcheck's (atol, rtol); None: unknown, the heatmaps' fallback (1e-3·max|numerical|).
+        """
         self._jacobians = jacobians
-        self.heatmaps.show_jacobians(jacobians)
+        self.heatmaps.show_jacobians(jacobians, tolerance)
         if jacobians is None:
             self.heatmaps_view.show_message(JACOBIANS_NONE)
             self.cell_info.hide()
             return
         self.heatmaps_view.show_content()
         row, column = self.heatmaps.worst
-        self.cell_info.setText(self.describe_cell(row, column, prefix="largest mismatch: ") + "   \u2014 click a cell for its values")
+        if self.heatmaps.within_tolerance:
+            largest = f"{abs(jacobians.difference[row, column]):.2g}"
+            text = (
+                f"largest difference {largest} at d {jacobians.column_labels[column]} / d {jacobians.row_labels[row]}: "
+                f"within gradcheck's tolerance ({tolerance_text(tolerance)})"
+            )
+        else:
+            text = self.describe_cell(row, column, prefix="largest mismatch: ")
+        self.cell_info.setText(text + "   \u2014 click a cell for its values")
         self.cell_info.show()
 
     def describe_cell(self, row: int, column: int, prefix: str = "") -> str:
@@ -593,8 +610,8 @@ class GradcheckPanel(QWidget):
         )
 
     def worst_cell(self) -> tuple[int, int] | None:
-        """(row, column) boxed as the largest mismatch, or None."""
-        return self.heatmaps.worst
+        """(row, column) boxed as the largest mismatch, or None (none shown, or every difference within tolerance)."""
+        return None if self.heatmaps.within_tolerance else self.heatmaps.worst
 
     def _on_cell_clicked(self, event) -> None:
         cell = self.heatmaps.cell_at(event.scenePos())

@@ -22,6 +22,30 @@ TITLE_HEIGHT = 30
 #: Pixels of every left axis, so that the three view boxes come out equally wide whatever their tick labels.
 LEFT_AXIS_WIDTH = 52
 BOTTOM_AXIS_HEIGHT = 40
+#: Without the checks' atol and rtol, the difference's scale is at least this fraction of the largest |numerical|.
+FALLBACK_RELATIVE_FLOOR = 1e-3
+
+
+def allowed_difference(numerical: np.ndarray, tolerance: tuple[float, float] | None) -> np.ndarray:
+    """What gradcheck lets each entry's difference be: ``atol + rtol·|numerical|``.
+
+    ``tolerance`` is (atol, rtol); when None (unknown),
+    :data:`FALLBACK_RELATIVE_FLOOR` × the largest finite |numerical| everywhere.
+    """
+    magnitude = np.abs(numerical)
+    if tolerance is not None:
+        atol, rtol = tolerance
+        return atol + rtol * magnitude
+    finite = magnitude[np.isfinite(magnitude)]
+    return np.full(numerical.shape, FALLBACK_RELATIVE_FLOOR * (float(finite.max()) if finite.size else 0.0))
+
+
+def tolerance_text(tolerance: tuple[float, float] | None) -> str:
+    """gradcheck's tolerance in words, as :func:`allowed_difference` takes it."""
+    if tolerance is None:
+        return f"{FALLBACK_RELATIVE_FLOOR:g}\u00b7max|numerical|"
+    atol, rtol = tolerance
+    return f"atol {atol:g} + rtol {rtol:g}\u00b7|numerical|"
 
 
 class _Title(pg.LabelItem):
@@ -56,8 +80,12 @@ def _set_title(plot: pg.PlotItem, text: str) -> None:
 class JacobianHeatmaps(pg.GraphicsLayoutWidget):
     """Numerical and analytical Jacobians on one colour scale, and analytical − numerical on a scale centred on 0.
 
-    The three maps share their axes (zoom one, all follow) and the largest
-    mismatch is boxed on the difference.  Cells are centred on their indices.
+    The difference's scale never shrinks below what gradcheck tolerates
+    (``atol + rtol·|numerical|``), so round-off of a right backward renders
+    near-white rather than as a pattern of errors; its colour bar is in the
+    difference's own units.  The largest mismatch is boxed only when it is
+    beyond that tolerance.  The three maps share their axes (zoom one, all
+    follow).  Cells are centred on their indices.
     """
 
     def __init__(self) -> None:
@@ -66,6 +94,10 @@ class JacobianHeatmaps(pg.GraphicsLayoutWidget):
         self.setMinimumWidth(200)
         self.jacobians: Jacobians | None = None
         self.worst: tuple[int, int] | None = None
+        #: (atol, rtol) the difference was judged by; None: unknown, the documented fallback was used.
+        self.tolerance: tuple[float, float] | None = None
+        #: Whether every |difference| is within gradcheck's tolerance (then nothing is boxed).
+        self.within_tolerance = False
         self.images: dict[str, pg.ImageItem] = {}
         self.plots: dict[str, pg.PlotItem] = {}
         grid = self.ci.layout
@@ -101,13 +133,17 @@ class JacobianHeatmaps(pg.GraphicsLayoutWidget):
         self.worst_box.hide()
         self.plots["difference"].addItem(self.worst_box)
 
-    def show_jacobians(self, jacobians: Jacobians | None) -> None:
-        """Draw ``jacobians`` (clear the maps when None) and box the largest mismatch."""
-        self.jacobians = jacobians
+    def show_jacobians(self, jacobians: Jacobians | None, tolerance: tuple[float, float] | None = None) -> None:
+        """Draw ``jacobians`` (clear the maps when None) and box the largest mismatch when it is beyond the tolerance.
+
+        ``tolerance`` is the checks' (atol, rtol); when None, see :func:`allowed_difference`.
+        """
+        self.jacobians, self.tolerance = jacobians, tolerance
         if jacobians is None:
             for image in self.images.values():
                 image.clear()
             self.worst = None
+            self.within_tolerance = False
             self.worst_box.hide()
             return
         rows, columns = jacobians.numerical.shape
@@ -117,7 +153,12 @@ class JacobianHeatmaps(pg.GraphicsLayoutWidget):
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         high = high if high > low else low + 1.0
         difference = jacobians.difference
+        allowed = allowed_difference(jacobians.numerical, tolerance)
+        with np.errstate(invalid="ignore"):
+            self.within_tolerance = bool(np.all(np.abs(difference) <= allowed))  # NaN anywhere: not within
         bound = float(np.nanmax(np.abs(difference))) if np.isfinite(difference).any() else 1.0
+        floor = float(np.nanmax(allowed)) if np.isfinite(allowed).any() else 0.0
+        bound = max(bound, floor)  # round-off within tolerance stays near-white
         bound = bound if bound > 0 else 1e-12  # all zero: a scale that says so
         for key, values in (("numerical", jacobians.numerical), ("analytical", jacobians.analytical), ("difference", difference)):
             self.images[key].setImage(values, autoLevels=False, rect=cells)
@@ -126,7 +167,7 @@ class JacobianHeatmaps(pg.GraphicsLayoutWidget):
         self.worst = jacobians.worst()
         row, column = self.worst
         self.worst_box.setRect(column - 0.5, row - 0.5, 1, 1)
-        self.worst_box.show()
+        self.worst_box.setVisible(not self.within_tolerance)
         self.plots["numerical"].getViewBox().autoRange(padding=0)  # the other two follow
 
     def cell_at(self, scene_position: QPointF) -> tuple[int, int] | None:

@@ -173,6 +173,13 @@ def set_title(plot: pg.PlotItem, text: str, size: str = "10pt") -> None:
     plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)
 
 
+def no_si_prefix(plot: pg.PlotItem) -> None:
+    """Tick labels in plain numbers on every axis of ``plot``: a labelled axis would otherwise read "x (x1e-09)", 0 to 1,
+    beside unlabelled ones reading 2e-10."""
+    for side in ("left", "bottom", "right", "top"):
+        plot.getAxis(side).enableAutoSIPrefix(False)
+
+
 def wrapped(text: str, width: int = 60) -> str:
     """``text`` with its words in lines of at most ``width`` characters (a longer word has a line of its own)."""
     words, lines, line = text.split(), [], ""

@@ -19,6 +19,7 @@ from gradlab.gui.plot_parts import (
     FlooredViewBox,
     hand_written_pen,
     legend_above,
+    no_si_prefix,
     reference_pen,
     residual_pen,
     set_title,
@@ -67,6 +68,8 @@ class PlotPanel(QWidget):
         self._overlay_boxes: dict[str, QCheckBox] = {}
         self._curves: CurveSet | None = None
         self._kink_lines: list = []
+        self._tangent_text = ""  # what the tangent label says, in the plot or, where every place there is on data, the readout
+        self._tangent_in_readout = False
         self._build_controls()
         self._build_plots()
 
@@ -83,7 +86,8 @@ class PlotPanel(QWidget):
         self._overlay_row = QHBoxLayout()
         self._overlay_row.setContentsMargins(0, 0, 0, 0)
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("x from"))
+        self.domain_label = named(QLabel("x from"), "domainLabel")  # names the swept argument once curves arrive
+        controls.addWidget(self.domain_label)
         controls.addWidget(self.domain_low)
         controls.addWidget(QLabel("to"))
         controls.addWidget(self.domain_high)
@@ -148,6 +152,11 @@ class PlotPanel(QWidget):
             residual.setMinimumHeight(80)
             marker = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#a00", width=2), brush=None, symbol="o")
             residual.addItem(marker, ignoreBounds=True)
+            message = pg.TextItem("", color="#555", anchor=(0.5, 0.5))
+            message.hide()
+            residual.addItem(message, ignoreBounds=True)
+            self._unsupported[name] = message
+            residual.getViewBox().sigRangeChanged.connect(lambda *_args, name=name: self._center_unsupported(name))
             self.residual_plots[order] = residual
             self._worst_markers[order] = marker
             self._worst_texts[order] = ""
@@ -218,6 +227,7 @@ class PlotPanel(QWidget):
             note = {"df": hand.df_note, "d2f": hand.d2f_note}.get(attribute, "")
             self._show_unsupported(name, "" if values is not None else f"hand-written {title} unavailable:\n{wrapped(note)}")
         self.plots["plotD2F"].getPlotItem().setLabel("bottom", curves.parameter)
+        self.domain_label.setText(f"{swept_name(curves.parameter)} from")
         self._show_residuals(curves)
         self._set_y_floors(curves)
         self._show_kinks(curves.kinks)
@@ -252,7 +262,8 @@ class PlotPanel(QWidget):
             self._set_curve(plot_name, label, None, None, None)  # emptied and out of the legend
         for box in self._overlay_boxes.values():
             box.setVisible(False)
-        for _name, order, title in RESIDUAL_PANELS:
+        for name, order, title in RESIDUAL_PANELS:
+            self._show_unsupported(name, "")
             self._worst_markers[order].setData([], [])
             self._worst_texts[order] = ""
             set_title(self.residual_plots[order].getPlotItem(), title)
@@ -261,6 +272,7 @@ class PlotPanel(QWidget):
         self.readout.setText(" ")
         for name in self.plots:
             self._show_unsupported(name, message if name == "plotF" else "")
+        self.domain_label.setText("x from")
         self.stamp.setText(message or " ")
 
     def curves(self) -> CurveSet | None:
@@ -285,8 +297,12 @@ class PlotPanel(QWidget):
         return self._tangent.getData()
 
     def tangent_label(self) -> str:
-        """The text beside the tangent ("tangent at x = …, slope …"), or "" when no tangent is drawn."""
-        return self._tangent_label.toPlainText() if self._tangent_label.isVisible() else ""
+        """What the tangent's label says ("tangent from the hand-written f′ at x = …, slope …"), or "" when no tangent is drawn.
+
+        The label sits beside the tangent's dot where it covers neither the tangent nor f; where every place in
+        the plot would, the text ends the crosshair readout instead.
+        """
+        return self._tangent_text
 
     def worst_residual_text(self, order: int = 1) -> str:
         """The largest |residual| of derivative ``order`` (1: f′, 2: f″) and where, as its plot's title says; "" if none."""
@@ -305,8 +321,9 @@ class PlotPanel(QWidget):
             return
         if item is None:
             # Antialias the hand-written curve only: smooth where the eye is, cheap elsewhere.
-            item = self._all_plots[plot_name].plot(name=label, pen=pen, connect="finite", antialias=label == HAND)
-            item.setDownsampling(auto=True, method="peak")
+            item = FullBoundsCurve(name=label, pen=pen, connect="finite", antialias=label == HAND)
+            self._all_plots[plot_name].addItem(item)
+            item.setDownsampling(auto=True, method="peak")  # after addItem, which sets the plot's own (none)
             self._items[key] = item
         else:
             if pen is not None:
@@ -324,7 +341,7 @@ class PlotPanel(QWidget):
     def _center_unsupported(self, plot_name: str) -> None:
         item = self._unsupported[plot_name]
         if item.isVisible():
-            (x0, x1), (y0, y1) = self.plots[plot_name].getViewBox().viewRange()
+            (x0, x1), (y0, y1) = self._all_plots[plot_name].getViewBox().viewRange()
             item.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def _show_residuals(self, curves: CurveSet) -> None:
@@ -338,19 +355,21 @@ class PlotPanel(QWidget):
             for index, residual in enumerate(shown):
                 colour_index = references.index(residual.reference) if residual.reference in references else index
                 self._set_curve(name, residual.label, curves.x, residual.values, residual_pen(residual.reference, colour_index))
-            self._show_worst(order, title, shown)
+            self._show_worst(order, title, shown, curves.x)
+            self._show_unsupported(name, "" if shown else no_residual_note(curves, order))
+            if not shown:  # nothing to auto-range to: not the last file's axis, with no explanation
+                self.residual_plots[order].getViewBox().setRange(yRange=(-1, 1), padding=0, disableAutoRange=False)
 
-    def _show_worst(self, order: int, title: str, residuals: list[Residual]) -> None:
+    def _show_worst(self, order: int, title: str, residuals: list[Residual], x: np.ndarray) -> None:
         """Mark the largest |residual| of one order and name it in that plot's title."""
         marker, plot = self._worst_markers[order], self.residual_plots[order]
-        primary, text = worst_residual(residuals)
+        primary, text, index = worst_residual(residuals, x)
         self._worst_texts[order] = text
         set_title(plot.getPlotItem(), WORST_TITLE.format(symbol=PANELS[order][2], worst=text) if text else title)
-        if primary is None or not primary.max_abs > 0:
+        if primary is None or index is None:
             marker.setData([], [])  # nothing to point at
         else:
-            index = int(np.nanargmax(np.abs(primary.values)))
-            marker.setData([primary.at], [primary.values[index]])
+            marker.setData([x[index]], [primary.values[index]])
 
     def _set_y_floors(self, curves: CurveSet) -> None:
         """Give each plot the narrowest y range its values' scale allows (see :mod:`gradlab.model.y_range`)."""
@@ -402,32 +421,53 @@ class PlotPanel(QWidget):
             i -= 1  # the nearest grid point, not the next one to the right
         hand = curves.hand_written
         at = curves.x[i] if abs(curves.x[i]) > 1e-12 * abs(curves.x[-1] - curves.x[0]) else 0.0  # 0, not linspace's -6e-17
-        parts = [f"{curves.parameter.split()[0]} = {at:.5g}"]
+        parts = [f"{swept_name(curves.parameter)} = {at:.5g}"]
         for name, values in (("f", hand.f), ("f\u2032", hand.df), ("f\u2033", hand.d2f)):
             parts.append(f"{name} = {values[i]:.6g}" if values is not None else f"{name} = \u2014")
         self.readout.setText("   ".join(parts))
         if hand.f is not None and hand.df is not None and np.isfinite(hand.f[i]) and np.isfinite(hand.df[i]):
-            self._show_tangent(curves.parameter.split()[0], at, hand.f[i], hand.df[i])
+            self._show_tangent(swept_name(curves.parameter), at, hand.f[i], hand.df[i])
         else:
             self._hide_tangent()
+        if self._tangent_in_readout:
+            self.readout.setText(f"{self.readout.text()}   |   {self._tangent_text}")
 
     def _show_tangent(self, name: str, x: float, y: float, slope: float) -> None:
-        """The tangent to f at (x, y), its dot, and its label beside the dot, inside the view, off the line where it can be."""
+        """The tangent to f at (x, y), its dot, and its label where it covers neither the tangent nor f."""
         view = self.plots["plotF"].getViewBox()
         (x0, x1), (y0, y1) = view.viewRange()
         xs = np.array([x0, x1])
-        self._tangent.setData(xs, y + slope * (xs - x))
+        ys = y + slope * (xs - x)
+        self._tangent.setData(xs, ys)
         self._tangent_dot.setData([x], [y])
         label = self._tangent_label
-        label.setText(f"tangent at {name} = {x:.4g}, slope {slope:.4g}")
+        # the slope is the hand-written f′: where the backward is wrong, the line is visibly not tangent, and says why
+        self._tangent_text = f"tangent from the hand-written f\u2032 at {name} = {x:.4g}, slope {slope:.4g}"
+        label.setText(self._tangent_text)
         width, height = view.width(), view.height()
-        point = ((x - x0) / (x1 - x0) * width, (y1 - y) / (y1 - y0) * height)
+
+        def pixels(px, py):
+            return (np.asarray(px, dtype=float) - x0) / (x1 - x0) * width, (y1 - np.asarray(py, dtype=float)) / (y1 - y0) * height
+
+        lines = [pixels(xs, ys)]
+        for (plot_name, _label), item in self._items.items():
+            if plot_name == "plotF" and item.isVisible():
+                data_x, data_y = item.getOriginalDataset()
+                if data_x is not None and len(data_x):
+                    lines.append(pixels(data_x, data_y))
         text = label.boundingRect()
-        left, top = _label_corner(point, (width, height), (text.width(), text.height()), slope)
+        place = _label_place(pixels(x, y), (width, height), (text.width(), text.height()), lines)
+        self._tangent_in_readout = place is None
+        if place is None:
+            label.hide()  # every place in the plot is on data: the readout says it (see _on_mouse_moved)
+            return
+        left, top = place
         label.setPos(x0 + left / width * (x1 - x0), y1 - top / height * (y1 - y0))
         label.show()
 
     def _hide_tangent(self) -> None:
+        self._tangent_text = ""
+        self._tangent_in_readout = False
         self._tangent.setData([], [])
         self._tangent_dot.setData([], [])
         self._tangent_label.hide()
@@ -436,54 +476,177 @@ class PlotPanel(QWidget):
 RESIDUAL_NAMES = tuple(name for name, _order, _title in RESIDUAL_PANELS)
 
 
+class FullBoundsCurve(pg.PlotDataItem):
+    """A curve whose auto-range bounds are those of all its data, not of what it last drew.
+
+    pyqtgraph's auto-downsampling thins the drawn points by the *current* view's
+    width, and a plain PlotDataItem reports the bounds of those drawn points:
+    new data on a far smaller domain (0 to 1e-9 after −5 to 5) is thinned to
+    nothing and the view never moves to it.  Bounds here come from the data
+    set with :meth:`setData` (finite values only), computed once per call.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._bounds: list[tuple[float, float] | tuple[None, None]] = [(None, None), (None, None)]
+        super().__init__(*args, **kwargs)
+
+    def setData(self, *args, **kwargs) -> None:  # noqa: N802 - pyqtgraph's name
+        super().setData(*args, **kwargs)
+        x, y = self.getOriginalDataset()
+        self._bounds = [(None, None), (None, None)]
+        if x is None or y is None or len(x) == 0:
+            return
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        finite = np.isfinite(x) & np.isfinite(y)
+        if finite.any():
+            self._bounds = [(float(v[finite].min()), float(v[finite].max())) for v in (x, y)]
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 - pyqtgraph's names
+        if frac != 1.0 or orthoRange is not None or not self.curve.isVisible():
+            return super().dataBounds(ax, frac, orthoRange)
+        return self._bounds[ax]
+
+
 def _plot_widget(name: str, title: str, axes: list[AlignedAxis]) -> pg.PlotWidget:
     """A named plot with a floored y auto-range, a light grid and a left axis as wide as the others in ``axes`` (x lines up)."""
     plot = named(pg.PlotWidget(viewBox=FlooredViewBox(), axisItems={"left": AlignedAxis(axes)}), name)
     set_title(plot.getPlotItem(), title)
     _light_grid(plot)
+    no_si_prefix(plot.getPlotItem())
     return plot
 
 
-def worst_residual(residuals: list[Residual]) -> tuple[Residual | None, str]:
-    """The residual a title names (against autograd of forward, else the first) and its "largest |…| = … at …" text.
+def worst_residual(residuals: list[Residual], x: np.ndarray) -> tuple[Residual | None, str, int | None]:
+    """The residual a title names (against autograd of forward, else the first), its title text, and where to mark it.
 
-    ``(None, "")`` when there is none or its values are all NaN.
+    The text is "largest |…| = … at …" over the finite values, followed by
+    "(NaN at N points)" when some are not finite, "no finite |…|" when none is,
+    and "= 0 everywhere" only when it is 0 at every point; then each other
+    residual with points that are not finite ("; f′ − finite differences is NaN
+    at 501 points"), so a title never reads as all clear over gaps.  The index
+    (into ``x``) is that of the largest finite value, None when there is nothing
+    to mark (none finite, or 0 everywhere).  ``(None, "", None)`` when there is
+    no residual.
     """
     primary = next((r for r in residuals if r.reference == PRIMARY_REFERENCE), residuals[0] if residuals else None)
-    if primary is None or not np.isfinite(primary.max_abs):
-        return None, ""
-    if primary.max_abs == 0:
-        return primary, f"largest |{primary.label}| = 0 everywhere"
-    return primary, f"largest |{primary.label}| = {primary.max_abs:.3g} at {primary.at:.4g}"
+    if primary is None:
+        return None, "", None
+    values = np.asarray(primary.values, dtype=float)
+    finite = np.isfinite(values)
+    bad = int(np.count_nonzero(~finite))
+    others = ""
+    for other in residuals:
+        count = int(np.count_nonzero(~np.isfinite(other.values)))
+        if other is not primary and count:
+            others += f"; {other.label} is {_not_finite(other.values, count)} at {_points(count)}"
+    if not finite.any():
+        return primary, f"no finite |{primary.label}|: {_not_finite(values, bad)} everywhere{others}", None
+    magnitude = np.where(finite, np.abs(values), -1.0)
+    index = int(np.argmax(magnitude))
+    largest = float(magnitude[index])
+    if largest == 0 and not bad:
+        return primary, f"largest |{primary.label}| = 0 everywhere{others}", None
+    where = f" ({_not_finite(values, bad)} at {_points(bad)})" if bad else ""
+    if largest == 0:
+        return primary, f"largest finite |{primary.label}| = 0{where}{others}", None
+    at = float(x[index]) if bad else primary.at  # the engine's own "at" where it measured every point
+    return primary, f"largest |{primary.label}| = {largest:.3g} at {at:.4g}{where}{others}", index
 
 
-def _label_corner(
-    point: tuple[float, float], view: tuple[float, float], text: tuple[float, float], slope: float, gap: float = 4
-) -> tuple[float, float]:
-    """Where a label of size ``text`` beside ``point`` goes: its top-left corner, in pixels from the view's top-left.
+def _points(count: int) -> str:
+    return f"{count} point{'s' if count != 1 else ''}"
 
-    One of the four quarters around the point, preferring one where the label fits (above
-    all in height) and the tangent does not pass (a line of positive ``slope`` runs up-right,
-    through the upper-right and lower-left quarters); then pushed inside the view if it still
-    sticks out.
+
+def _not_finite(values: np.ndarray, count: int) -> str:
+    """The word for ``count`` non-finite values: "NaN" when all are NaN, else "not finite"."""
+    return "NaN" if np.count_nonzero(np.isnan(values)) == count else "not finite"
+
+
+def no_residual_note(curves: CurveSet, order: int) -> str:
+    """Why a residual plot of derivative ``order`` is empty, as the window and exported figures say it."""
+    symbol, attribute = PANELS[order][2], PANELS[order][1]
+    why = f"hand-written {symbol} unavailable" if getattr(curves.hand_written, attribute) is None else f"no reference {symbol} to compare with"
+    return f"no residual: {why}"
+
+
+def swept_name(parameter: str) -> str:
+    """The name of what x is ("w" for "w", "t" for a line parameter "t  (w = w₀ + t·v, …)")."""
+    return parameter.split()[0] if parameter.strip() else "x"
+
+
+def _label_place(
+    point: tuple[float, float],
+    view: tuple[float, float],
+    text: tuple[float, float],
+    lines: list[tuple[np.ndarray, np.ndarray]],
+    gap: float = 4,
+) -> tuple[float, float] | None:
+    """Where a label of size ``text`` goes so that it crosses none of ``lines``: its top-left corner, in pixels from the view's top-left.
+
+    The candidates, in order: the four quarters beside ``point`` (the tangent's dot), each
+    pushed inside the view when it sticks out, then places along the view's top and bottom
+    rows, nearest the dot first.  ``lines`` are polylines in the same pixels (the tangent's
+    two ends, each curve of f); the first candidate that none of them crosses wins, None
+    when every one is crossed.
     """
     (px, py), (width, height), (w, h) = point, view, text
-    corners = {
-        "upper-left": (px - gap - w, py - gap - h),
-        "upper-right": (px + gap, py - gap - h),
-        "lower-left": (px - gap - w, py + gap),
-        "lower-right": (px + gap, py + gap),
-    }
-    free = {"upper-left", "lower-right"} if slope >= 0 else {"upper-right", "lower-left"}
+    candidates = [
+        (px - gap - w, py - gap - h),  # upper-left
+        (px + gap, py - gap - h),  # upper-right
+        (px - gap - w, py + gap),  # lower-left
+        (px + gap, py + gap),  # lower-right
+    ]
+    steps = np.arange(gap, max(width - w - gap, gap) + 1, max(w / 3, 1.0))
+    rows = sorted(((left, top) for left in steps for top in (gap, height - gap - h)), key=lambda c: abs(c[0] + w / 2 - px))
+    candidates += rows
+    lines = [_thinned(xs, ys, width) for xs, ys in lines]
+    for left, top in candidates:
+        left, top = min(max(left, 0.0), max(width - w, 0.0)), min(max(top, 0.0), max(height - h, 0.0))
+        if w > width or h > height:
+            return None
+        rect = (left - 1, top - 1, left + w + 1, top + h + 1)
+        if not any(_crosses(xs, ys, rect) for xs, ys in lines):
+            return left, top
+    return None
 
-    def badness(name: str) -> tuple:
-        x, y = corners[name]
-        across, up = max(0.0, -x) + max(0.0, x + w - width), max(0.0, -y) + max(0.0, y + h - height)
-        # pushed up or down it would cover the dot; pushed sideways it only slides along
-        return up > 0, across > 0, name not in free, across + up
 
-    x, y = corners[min(corners, key=badness)]
-    return min(max(x, 0.0), max(width - w, 0.0)), min(max(y, 0.0), max(height - h, 0.0))
+def _thinned(xs: np.ndarray, ys: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """A polyline of many more points than ``width`` pixels, cut to each chunk's lowest and highest point (its envelope)."""
+    xs, ys = np.atleast_1d(np.asarray(xs, dtype=float)), np.atleast_1d(np.asarray(ys, dtype=float))
+    chunk = int(len(xs) // max(2 * width, 1.0))
+    if chunk < 2:
+        return xs, ys
+    n = len(xs) // chunk * chunk
+    bx, by = xs[:n].reshape(-1, chunk), ys[:n].reshape(-1, chunk)
+    good = np.isfinite(by)
+    low, high = np.where(good, by, np.inf).min(axis=1), np.where(good, by, -np.inf).max(axis=1)
+    gap = ~good.all(axis=1)  # a chunk with a gap stays a gap
+    low[gap], high[gap] = np.nan, np.nan
+    x_out = np.repeat(bx.mean(axis=1), 2)
+    y_out = np.stack([low, high], axis=1).ravel()
+    return np.concatenate([x_out, xs[n:]]), np.concatenate([y_out, ys[n:]])
+
+
+def _crosses(xs: np.ndarray, ys: np.ndarray, rect: tuple[float, float, float, float]) -> bool:
+    """Whether the polyline through (``xs``, ``ys``) (x increasing; non-finite points are gaps) passes through ``rect`` (left, top, right, bottom)."""
+    xs, ys = np.atleast_1d(xs), np.atleast_1d(ys)
+    left, top, right, bottom = rect
+    if len(xs) == 1:
+        return bool(left <= xs[0] <= right and top <= ys[0] <= bottom)
+    # only the segments whose x span meets the rect's: a few of 100,001 points
+    start = max(int(np.searchsorted(xs, left, side="left")) - 1, 0)
+    stop = min(int(np.searchsorted(xs, right, side="right")) + 1, len(xs))
+    ax, ay, bx, by = xs[start : stop - 1], ys[start : stop - 1], xs[start + 1 : stop], ys[start + 1 : stop]
+    ok = np.isfinite(ax) & np.isfinite(ay) & np.isfinite(bx) & np.isfinite(by)
+    ax, ay, bx, by = ax[ok], ay[ok], bx[ok], by[ok]
+    overlap = (np.maximum(ax, bx) >= left) & (np.minimum(ax, bx) <= right) & (np.maximum(ay, by) >= top) & (np.minimum(ay, by) <= bottom)
+    if not overlap.any():
+        return False
+    ax, ay, bx, by = ax[overlap], ay[overlap], bx[overlap], by[overlap]
+    sides = [np.sign((bx - ax) * (cy - ay) - (by - ay) * (cx - ax)) for cx, cy in ((left, top), (right, top), (left, bottom), (right, bottom))]
+    sides = np.stack(sides)
+    # a segment whose bounding box meets the rect crosses it unless all four corners lie strictly on one side of its line
+    return bool(np.any(~(np.all(sides > 0, axis=0) | np.all(sides < 0, axis=0))))
 
 
 def _check_shapes(curves: CurveSet) -> None:

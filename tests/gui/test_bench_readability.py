@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -161,3 +162,64 @@ def test_picker_rows_read_whole_at_the_default_width(qtbot, tmp_path):
         assert path in row.toolTip(0)
     sigmoid = rows[[os.path.basename(p) for p in examples].index("sigmoid.py")]
     assert "Sigmoid 1 / (1 + exp(-x))" in sigmoid.toolTip(0) and "Sigmoid" in sigmoid.statusTip(0)
+
+
+LONG_NAME = ("AVeryLongFunctionNameThatGoesOnAndOnForeverAndEver" * 2)[:90]
+
+
+def test_a_90_character_name_never_makes_the_tab_scroll_sideways(qtbot):
+    assert len(LONG_NAME) == 90
+    own = FunctionInfo(LONG_NAME, 5, "", ["x"], False, (-1.0, 1.0), 0, [], True, [f"{LONG_NAME}_compare"], False)
+    panel = BenchmarkPanel()
+    panel.set_function(own, [f"{LONG_NAME}.apply (a_file_whose_name_is_long_enough_to_test_the_layouts_too.py)", *OTHERS[:2]])
+    panel.clear(f"{LONG_NAME}: not benchmarked yet")  # as the tab says it for a newly loaded Function
+    area = scrollable(panel)
+    qtbot.addWidget(area)
+    area.resize(TAB_WIDTHS[0], 700)
+    area.show()
+    settle(area)
+    assert area.horizontalScrollBar().maximum() == 0, "no sideways scroll for a long name"
+    assert inside(panel.run_button, area.viewport()) and inside(panel.progress, area.viewport())
+    for name, box in panel.implementation_boxes.items():
+        listed = box.parentWidget()
+        assert box.mapTo(listed, QPoint(0, 0)).x() + box.width() <= listed.width(), name
+        assert box.text() == name
+        if LONG_NAME in name:
+            assert box.shown_text != name and "\u2026" in box.shown_text, "cut short in view"
+            assert name in box.toolTip(), "the whole name on hover"
+    assert panel.status.text() == f"{LONG_NAME}: not benchmarked yet"
+
+
+def test_the_speedup_plot_says_why_it_is_empty_when_the_baseline_was_not_timed(qtbot):
+    panel = shown_panel(qtbot)
+    rows = [
+        BenchmarkRow("custom Function", n, "both", "cpu", "float32", 1e-6 * n, 1e-8, 10, rounds=12) for n in (100, 1000)
+    ] + [
+        BenchmarkRow("autograd of forward", n, "both", "cpu", "float32", None, None, 0, error="gradient 0 differs from the custom Function's; not timed")
+        for n in (100, 1000)
+    ]
+    panel.show_report(BenchmarkReport("WrongConstantCube", rows, [], {"threads": 1, "device": "cpu"}))
+    settle(panel)
+    assert panel.curve_data("custom Function") is not None and panel.curve_data("custom Function", "speedup") is None
+    message = panel.speedup_message
+    assert message.isVisible()
+    assert message.toPlainText() == (
+        "no speed-up: the baseline autograd of forward was not timed: gradient 0 differs from the custom Function's;"
+        " choose another baseline above"
+    )
+    assert panel.speedup_plot.vb.rect().contains(message.mapRectToParent(message.boundingRect())), "inside the plot"
+    panel.baseline.setCurrentText("custom Function")
+    assert not message.isVisible() and panel.curve_data("custom Function", "speedup") is not None
+
+
+def test_a_time_axis_within_one_decade_shows_at_least_two_labels(qtbot):
+    axis = TimeLogAxis("left")
+    axis.setLogMode(False, True)
+    low, high = np.log10(50e-6), np.log10(150e-6)
+    axis.setRange(low, high)
+    texts = [text for spacing, values in axis.tickValues(low, high, 200) for text in axis.tickStrings(values, 1.0, spacing) if text]
+    assert len(set(texts)) >= 2 and "100 \u00b5s" in texts, texts
+    low, high = np.log10(110e-6), np.log10(190e-6)  # not one 1, 2 … 9 × 10ⁿ tick within: finer ones, labelled
+    axis.setRange(low, high)
+    texts = [text for spacing, values in axis.tickValues(low, high, 200) for text in axis.tickStrings(values, 1.0, spacing) if text]
+    assert texts == ["120 \u00b5s", "140 \u00b5s", "160 \u00b5s", "180 \u00b5s"]

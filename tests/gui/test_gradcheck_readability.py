@@ -3,7 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QStyle
 
@@ -105,3 +105,33 @@ def test_the_three_heatmaps_are_equally_wide_with_axis_titles_and_colour_scales(
     shared, own = (bar.sceneBoundingRect() for bar in (heatmaps.shared_bar, heatmaps.difference_bar))
     assert analytical.right() <= shared.left() < difference.left() <= difference.right() <= own.left(), "each scale beside its maps"
     assert own.right() <= heatmaps.viewport().width() + 1, "nothing is cut off at the right"
+
+
+def passing_checks() -> FunctionChecks:
+    """A right backward: analytical and numerical differ by round-off alone (about 1e-10), far within gradcheck's tolerance."""
+    numerical = np.diag([3.0, 12.0, 27.0])
+    analytical = numerical + np.array([[8e-11, 0, 0], [0, -3e-11, 0], [0, 0, 5e-11]])
+    gradcheck = CheckResult("gradcheck", True, "gradcheck passed", 8e-11, 3e-12, "x[0] (out[0])")
+    second = CheckResult("gradgradcheck", True, "gradgradcheck passed", 1e-10, 1e-11, "grad_output[0] (out[0])")
+    jacobians = Jacobians(numerical, analytical, ["x[0]", "x[1]", "x[2]"], ["out[0]", "out[1]", "out[2]"], 1e-6)
+    return FunctionChecks("Cube", gradcheck, second, jacobians=jacobians)
+
+
+def test_round_off_within_gradchecks_tolerance_is_not_magnified_into_a_pattern_of_errors(panel, qtbot):
+    panel.show_checks(passing_checks())  # the controls' defaults: atol 1e-5, rtol 1e-3
+    heatmaps = panel.heatmaps
+    low, high = heatmaps.difference_bar.levels()
+    assert high == -low and high >= 1e-5 + 1e-3 * 27.0, "the scale spans at least what gradcheck tolerates"
+    assert not heatmaps.worst_box.isVisible() and panel.worst_cell() is None
+    text = panel.cell_info.text()
+    assert text.startswith("largest difference 8e-11 at d out[0] / d x[0]: within gradcheck's tolerance")
+    assert "atol 1e-05 + rtol 0.001" in text and "mismatch" not in text
+
+
+def test_a_real_mismatch_keeps_its_own_scale_and_its_box(panel, qtbot):
+    panel.show_checks(failing_checks())
+    heatmaps = panel.heatmaps
+    assert heatmaps.difference_bar.levels() == pytest.approx((-2.7, 2.7))  # the real largest |difference|, not the tolerance
+    assert heatmaps.worst_box.isVisible() and panel.worst_cell() == (2, 2)
+    assert heatmaps.worst_box.rect().center() == QPointF(2, 2)
+    assert panel.cell_info.text().startswith("largest mismatch: d out[2] / d x[2]")

@@ -1,8 +1,8 @@
 """The window at laptop and desktop sizes: no button or input clipped, squeezed or outside its viewport, on any tab.
 
 The window is rendered offscreen at 1280×800 and 1920×1080 after a failing
-Function was checked (so the gradcheck details are on screen) and with another
-file's Functions offered to the benchmark.  Every tab, and every tab inside
+Function was checked (so the gradcheck details are on screen) and with other
+files' Functions, one with a very long name, offered to the benchmark.  Every tab, and every tab inside
 a tab, is shown in turn, and every visible button, spin box, combo box, line
 edit and check box is measured against each of its ancestors' rectangles (a
 scroll area's viewport among them) and against the size it needs for its text.
@@ -75,6 +75,8 @@ def checked_window(make_window, qtbot):
     window.tabs.setCurrentWidget(window.gradcheck_tab)
     run_checks(window, qtbot)
     assert "FAIL" in window.gradcheck.verdicts().values()
+    with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
+        window.open_file(data("a_function_file_whose_name_is_long_enough_to_test_layouts.py"))  # a long name, offered below
     with qtbot.waitSignal(window.curves_shown, timeout=PLOT_MS):
         window.open_file(builtin("cube_once_differentiable.py"))  # the longest example name; wrong_constant is offered to the benchmark
     return window

@@ -3,7 +3,7 @@
 import numpy as np
 
 from gradlab.gui.plots import PlotPanel
-from gradlab.model.results import Curve, CurveSet
+from gradlab.model.results import Curve, CurveSet, Residual
 
 
 def curve_set(x, with_compare: bool, d2f: bool = True) -> CurveSet:
@@ -43,3 +43,40 @@ def test_the_unsupported_message_sits_inside_the_view_after_auto_range(qtbot):
     qtbot.waitUntil(lambda: view.viewRange()[0][0] > 5, timeout=3000)  # auto-ranged to the data
     (x0, x1), (y0, y1) = view.viewRange()
     assert message.isVisible() and x0 <= message.pos().x() <= x1 and y0 <= message.pos().y() <= y1
+
+
+def test_new_curves_on_a_tiny_domain_fill_the_view_and_name_the_swept_argument(qtbot):
+    panel = PlotPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 700)
+    panel.show()
+    panel.show_curves(curve_set(np.linspace(-5.0, 5.0, 100_001), with_compare=True))
+    panel.grab()
+    tiny = curve_set(np.linspace(0.0, 1e-9, 1001), with_compare=True)
+    tiny.parameter = "w"
+    panel.show_curves(tiny)
+    panel.grab()  # auto-range runs before a paint
+    for name, values in (("plotF", tiny.x**2), ("plotDF", 2 * tiny.x)):
+        (x0, x1), (y0, y1) = panel.plots[name].getViewBox().viewRange()
+        assert x0 <= 0 and 1e-9 <= x1 < 2e-9, name
+        assert y0 <= values.min() and values.max() <= y1 < 10 * values.max(), name
+    assert panel.domain_label.text() == "w from"
+    assert not panel.plots["plotD2F"].getAxis("bottom").autoSIPrefix, "ticks read 2e-10 on every x axis, not 0.2 with x1e-09"
+
+
+def test_an_empty_residual_plot_says_why_and_drops_the_last_axis(qtbot):
+    panel = PlotPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 700)
+    panel.show()
+    x = np.linspace(-1.0, 1.0, 101)
+    with_residuals = curve_set(x, with_compare=False)
+    with_residuals.residuals = [Residual(2, "autograd of forward", -4 + 1e-3 * x, 4.001, 1.0)]
+    panel.show_curves(with_residuals)
+    panel.grab()
+    assert panel.residual_plots[2].getViewBox().viewRange()[1][0] < -3.9
+    panel.show_curves(curve_set(x, with_compare=False, d2f=False))
+    panel.grab()
+    assert panel.unsupported_message("plotResidual2") == "no residual: hand-written f\u2033 unavailable"
+    low, high = panel.residual_plots[2].getViewBox().viewRange()[1]
+    assert low < 0 < high, "not the last file's axis"

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from gradlab.gui.plots import PlotPanel, _label_corner
+from gradlab.gui.plots import PlotPanel, _label_place, worst_residual
 from gradlab.gui.style import TANGENT_COLOR
 from gradlab.gui.svg_export import bake_transforms
 from gradlab.model.results import Curve, CurveSet, Residual
@@ -102,24 +102,62 @@ def test_the_tangent_is_grey_dotted_and_labelled(panel, qtbot):
     f_plot = plot(panel, "plotF")
     qtbot.mouseMove(f_plot.viewport(), f_plot.viewport().rect().center())
     qtbot.waitUntil(lambda: panel.tangent_label() != "")
-    assert panel.tangent_label().startswith("tangent at x = ") and ", slope " in panel.tangent_label()
+    assert panel.tangent_label().startswith("tangent from the hand-written f\u2032 at x = ") and ", slope " in panel.tangent_label()
     pen = panel._tangent.opts["pen"]
     assert pen.color().name() == TANGENT_COLOR and pen.widthF() <= 1
     xs, _ys = panel._tangent_dot.getData()
     assert len(xs) == 1, "a dot where the tangent touches f"
+    assert panel._tangent_label.isVisible(), "room for it beside the dot"
     label, data = panel._tangent_label.sceneBoundingRect(), f_plot.getViewBox().sceneBoundingRect()
     assert data.contains(label), "the label is inside the plot, not cut at its edge"
     panel.clear()
     assert panel.tangent_label() == ""
 
 
-def test_the_tangent_label_goes_where_the_line_does_not():
-    # a rising line passes through the upper-right and lower-left quarters around its dot
-    assert _label_corner((200, 100), (400, 200), (80, 16), slope=1.0) == (116, 80)  # upper-left
-    assert _label_corner((200, 100), (400, 200), (80, 16), slope=-1.0) == (204, 80)  # upper-right
-    # no room above: below, still off the line; no room anywhere: pushed inside the view
-    assert _label_corner((200, 5), (400, 200), (80, 16), slope=1.0) == (204, 9)
-    assert _label_corner((395, 5), (400, 200), (500, 16), slope=1.0) == (0, 9)
+def test_the_tangent_label_covers_neither_the_tangent_nor_f():
+    rising = (np.array([0.0, 400.0]), np.array([300.0, -100.0]))  # pixels: y grows downwards, through the dot (200, 100)
+    falling = (np.array([0.0, 400.0]), np.array([-100.0, 300.0]))
+    assert _label_place((200, 100), (400, 200), (80, 16), [rising]) == (116, 80)  # upper-left
+    assert _label_place((200, 100), (400, 200), (80, 16), [falling]) == (204, 80)  # upper-right
+    # f (a parabola opening up, in pixels) also through the dot: upper-left is on it, so the other free quarter
+    xs = np.linspace(0, 400, 401)
+    f = (xs, 100 - 0.02 * (xs - 200) * (xs - 120))
+    assert _label_place((200, 100), (400, 200), (80, 16), [rising, f]) == (204, 104)  # lower-right
+    # no room above: below, still off both
+    assert _label_place((200, 5), (400, 200), (80, 16), [(rising[0], rising[1] - 95)]) == (204, 9)
+    # every place crossed (a short plot, the label nearly its height): None, the readout says it
+    zigzag = (np.linspace(0, 400, 81), np.tile([0.0, 30.0], 41)[:81])
+    assert _label_place((200, 15), (400, 30), (80, 16), [zigzag]) is None
+
+
+def test_a_nan_residual_is_not_zero_everywhere_and_figures_draw_the_notes(qtbot):
+    from gradlab.gui.figure import figure_plots, settle
+
+    x = np.linspace(-1.0, 1.0, 11)
+    values = np.where(x < 0, np.nan, 0.0)
+    half = [Residual(1, "autograd of forward", values, 0.0, float(x[-1]))]
+    assert worst_residual(half, x)[1] == "largest finite |f\u2032 \u2212 autograd of forward| = 0 (NaN at 5 points)"
+    half[0].values = np.where(x < 0, np.nan, x)
+    assert worst_residual(half, x)[1:] == ("largest |f\u2032 \u2212 autograd of forward| = 1 at 1 (NaN at 5 points)", 10)
+    fd = Residual(1, "finite differences", np.where(x < 0, np.nan, 1e-3), 1e-3, 1.0)
+    assert worst_residual([Residual(1, "autograd of forward", np.zeros_like(x), 0.0, -1.0), fd], x)[1] == (
+        "largest |f\u2032 \u2212 autograd of forward| = 0 everywhere; f\u2032 \u2212 finite differences is NaN at 5 points"
+    )
+    half[0].values = np.full_like(x, np.nan)
+    assert worst_residual(half, x) == (half[0], "no finite |f\u2032 \u2212 autograd of forward|: NaN everywhere", None)
+    curves = linear_curves()
+    curves.notes = ["f is not finite at 501 of 1001 points (NaN where x < 0): they are gaps in the curves"]
+    layout = pg.GraphicsLayoutWidget()
+    layout.resize(500, 900)
+    try:
+        plots = figure_plots(layout, curves, 500)
+        settle(layout)
+        note = layout.ci.getItem(0, 0)
+        assert "f is not finite at 501 of 1001 points" in note.item.toPlainText()
+        assert note.sceneBoundingRect().bottom() <= plots[0].sceneBoundingRect().top() + 1, "above the first plot, not on it"
+        assert not any(p.getAxis("bottom").autoSIPrefix for p in plots), "the same plain ticks on every x axis"
+    finally:
+        layout.close()
 
 
 def test_the_y_floor_rule():
