@@ -128,7 +128,7 @@ class PlotPanel(QWidget):
             if name == "plotF":  # one legend names every curve; the others share its colours
                 legend_above(plot.getPlotItem())
             plot.getPlotItem().setClipToView(True)
-            plot.setMinimumHeight(90)
+            plot.setMinimumHeight(125 if name == "plotF" else 90)  # f's legend row is not taken from its data
             message = pg.TextItem("", color="#a00", anchor=(0.5, 0.5))
             message.hide()
             plot.addItem(message, ignoreBounds=True)
@@ -148,8 +148,9 @@ class PlotPanel(QWidget):
         self._worst_texts: dict[int, str] = {}
         for name, order, title in RESIDUAL_PANELS:
             residual = _plot_widget(name, title, self._left_axes)
-            legend_above(residual.getPlotItem())
-            residual.setMinimumHeight(80)
+            if order == 1:  # the f″ residuals have the same references in the same colours: one legend serves both
+                legend_above(residual.getPlotItem())
+            residual.setMinimumHeight(75)
             marker = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#a00", width=2), brush=None, symbol="o")
             residual.addItem(marker, ignoreBounds=True)
             message = pg.TextItem("", color="#555", anchor=(0.5, 0.5))
@@ -182,7 +183,7 @@ class PlotPanel(QWidget):
             pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=60, slot=lambda event, p=plot: self._on_mouse_moved(p, event[0]))
             for plot in self._all_plots.values()
         ]
-        splitter.setSizes([3, 3, 3, 4])  # proportions: the residual pane holds two plots
+        splitter.setSizes([4, 3, 3, 4])  # proportions: f carries the legend row, the residual pane holds two plots
         self.splitter = splitter
         self._layout.addWidget(splitter, 1)
         self._layout.addWidget(self.readout)

@@ -88,7 +88,8 @@ def test_each_derivative_order_has_its_own_residual_axis_and_largest_error(panel
 
 def test_legends_sit_above_the_data_never_on_it(panel, qtbot):
     panel.show_curves(buggy_curves())
-    for name in ("plotF", "plotResidual", "plotResidual2"):
+    assert plot(panel, "plotResidual2").getPlotItem().legend is None, "the f′ residual's legend serves the f″ one"
+    for name in ("plotF", "plotResidual"):
         item = plot(panel, name).getPlotItem()
         qtbot.waitUntil(lambda item=item: item.legend.sceneBoundingRect().width() > 50)
         assert item.legend.items
