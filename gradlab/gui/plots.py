@@ -129,12 +129,7 @@ class PlotPanel(QWidget):
                 legend_above(plot.getPlotItem())
             plot.getPlotItem().setClipToView(True)
             plot.setMinimumHeight(125 if name == "plotF" else 90)  # f's legend row is not taken from its data
-            message = pg.TextItem("", color="#a00", anchor=(0.5, 0.5))
-            message.hide()
-            plot.addItem(message, ignoreBounds=True)
-            self._unsupported[name] = message
-            # the message stays in the middle of what is shown, through auto-range, pans and zooms
-            plot.getViewBox().sigRangeChanged.connect(lambda *_args, name=name: self._center_unsupported(name))
+            self._add_message(name, plot, "#a00")
             self.plots[name] = plot
             splitter.addWidget(plot)
         first = self.plots["plotF"]
@@ -153,11 +148,7 @@ class PlotPanel(QWidget):
             residual.setMinimumHeight(75)
             marker = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#a00", width=2), brush=None, symbol="o")
             residual.addItem(marker, ignoreBounds=True)
-            message = pg.TextItem("", color="#555", anchor=(0.5, 0.5))
-            message.hide()
-            residual.addItem(message, ignoreBounds=True)
-            self._unsupported[name] = message
-            residual.getViewBox().sigRangeChanged.connect(lambda *_args, name=name: self._center_unsupported(name))
+            self._add_message(name, residual, "#555")
             self.residual_plots[order] = residual
             self._worst_markers[order] = marker
             self._worst_texts[order] = ""
@@ -187,6 +178,14 @@ class PlotPanel(QWidget):
         self.splitter = splitter
         self._layout.addWidget(splitter, 1)
         self._layout.addWidget(self.readout)
+
+    def _add_message(self, name: str, plot: pg.PlotWidget, color: str) -> None:
+        """A hidden text in ``plot`` for why it shows no curve; it stays centred through auto-range, pans and zooms."""
+        message = pg.TextItem("", color=color, anchor=(0.5, 0.5))
+        message.hide()
+        plot.addItem(message, ignoreBounds=True)
+        self._unsupported[name] = message
+        plot.getViewBox().sigRangeChanged.connect(lambda *_args, name=name: self._center_unsupported(name))
 
     # -- public API ------------------------------------------------------
     def set_range(self, low: float, high: float, points: int | None = None) -> None:

@@ -97,6 +97,7 @@ def test_cancel_from_another_thread_stops_within_a_second(engine):
     assert engine.request(CallsRequest(Source(builtin("sigmoid.py")))).grads[0] is not None
 
 
+@pytest.mark.slow  # a soak; benchmarks/run.py measures the growth over 200 edits too
 def test_200_requests_keep_the_engine_memory_flat(engine):
     source = Source(builtin("sigmoid.py"))
     for _ in range(20):  # warm up allocator and caches
