@@ -27,7 +27,7 @@ from gradlab.model.baseline import (
     summary,
     write_baseline,
 )
-from gradlab.model.bench_table import compare_tables, not_timed_reason
+from gradlab.model.bench_table import compare_tables
 from gradlab.model.bench_warnings import shape_warnings, untimed
 from gradlab.model.cost_model import why_lines
 from gradlab.model.curve_table import write_csv
@@ -209,7 +209,7 @@ def run_bench(args: argparse.Namespace) -> int:
     def on_progress(step: Progress) -> None:
         done, total, item = step.done, step.total, step.item
         if isinstance(item, BenchmarkRow):
-            time_text = "not timed: " + not_timed_reason(item.error) if item.error else f"{item.median_s * 1e6:.4g} \u00b5s"
+            time_text = "not timed: " + item.error if item.error else f"{item.median_s * 1e6:.4g} \u00b5s"
             asked = f" ({shape_label(item.requested)} asked)" if item.requested else ""
             print(f"[{done}/{total}] {item.implementation} @ {shape_label(item.dims)}{asked}: {time_text}", file=sys.stderr)
 

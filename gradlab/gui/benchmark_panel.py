@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradlab.gui.log_axis import log_axes
+from gradlab.gui.placeholder import Placeholder
 from gradlab.gui.style import COMPARE_COLORS, HAND_WRITTEN_COLOR, REFERENCE_COLORS
 from gradlab.gui.svg_export import install as install_svg_export
 from gradlab.gui.widgets import int_spin, named, scrollable
@@ -56,7 +57,7 @@ from gradlab.model.baseline import (
     read_baseline,
     summary,
 )
-from gradlab.model.bench_table import compare_tables, format_time, method_line, not_timed_reason, spread_mark, spread_text
+from gradlab.model.bench_table import compare_tables, format_time, method_line, spread_mark, spread_text
 from gradlab.model.bench_warnings import shape_warning, shape_warnings
 from gradlab.model.cost_model import why_lines
 from gradlab.model.json_text import json_text
@@ -407,15 +408,8 @@ class BenchmarkPanel(QWidget):
         self.plots_widget = plots
         plots.installEventFilter(self)  # a resize refits the legend's columns
         self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
-        self.placeholder = named(WrapLabel(""), "benchmarkPlaceholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setMargin(12)
-        font = self.placeholder.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)  # as the other tabs' messages before a first result
-        self.placeholder.setFont(font)
-        self.plot_stack = QStackedWidget()
-        self.plot_stack.addWidget(self.placeholder)
-        self.plot_stack.addWidget(plots)
+        self.plot_stack = Placeholder(plots, "", "benchmarkPlaceholder", label=WrapLabel(""))  # names in it wrap
+        self.placeholder = self.plot_stack.message
         return self.plot_stack
 
     def _build_controls(self) -> QVBoxLayout:
@@ -595,7 +589,10 @@ class BenchmarkPanel(QWidget):
         """Until there is a time to plot, say what to do instead of showing bare axes."""
         timed = any(r.median_s for r in self.rows)
         self.table_box.setVisible(bool(self.rows))  # no empty table above the message
-        self.plot_stack.setCurrentWidget(self.plots_widget if timed else self.placeholder)
+        if timed:
+            self.plot_stack.show_content()
+        else:
+            self.plot_stack.show_message()
         self._show_speedup_message(self.speedup_missing() if timed else "")
         if timed:
             return
@@ -768,7 +765,7 @@ class BenchmarkPanel(QWidget):
             notes = self.report.notes if self.report is not None else []
             why = next((n.split(" not timed: ", 1)[1] for n in notes if n.startswith(f"{baseline} not timed: ")), "")
             return f"no speed-up: the baseline {baseline} was not timed" + (f": {why}" if why else " in this run") + "; choose another baseline above"
-        reasons = list(dict.fromkeys(not_timed_reason(r.error) for r in rows if r.error))
+        reasons = list(dict.fromkeys(r.error for r in rows if r.error))
         why = "; ".join(reasons) if reasons else "it has no time at the sizes the others have"
         return f"no speed-up: the baseline {baseline} was not timed: {why}; choose another baseline above"
 

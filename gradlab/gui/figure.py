@@ -128,7 +128,7 @@ def figure_plots(layout, curves: CurveSet, width: int) -> list:
     for _name, order, title in RESIDUAL_PANELS:
         shown = [r for r in curves.residuals if r.order == order]
         primary, worst, at = worst_residual(shown, curves.x)
-        plot = add_plot(WORST_TITLE.format(symbol=PANELS[order][2], worst=worst) if worst else title, residual_scale(order, curves))
+        plot = add_plot(WORST_TITLE.format(symbol=PANELS[order][2], worst=worst) if worst else title, residual_scale(order, curves, scales))
         if not shown:
             note_above(plot, no_residual_note(curves, order), color="#555")
             continue

@@ -19,12 +19,15 @@ class Placeholder(QStackedWidget):
         What to do to fill it, e.g. "Run gradcheck to see the Jacobians".
     name : str
         objectName of the message label.
+    label : QLabel, optional
+        The label to show the message in (e.g. one that wraps long names); a word-wrapping QLabel by default.
     """
 
-    def __init__(self, content: QWidget, text: str, name: str) -> None:
+    def __init__(self, content: QWidget, text: str, name: str, label: QLabel | None = None) -> None:
         super().__init__()
         self.text = text
-        self.message = named(QLabel(text), name)
+        self.message = named(label if label is not None else QLabel(), name)
+        self.message.setText(text)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
         self.message.setMargin(12)

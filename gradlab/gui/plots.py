@@ -377,7 +377,7 @@ class PlotPanel(QWidget):
         for order, (name, _attribute, _title) in enumerate(PANELS):
             self.plots[name].getViewBox().set_min_y_span(min_span(scales[order]))
         for order, plot in self.residual_plots.items():
-            plot.getViewBox().set_min_y_span(min_span(residual_scale(order, curves)))
+            plot.getViewBox().set_min_y_span(min_span(residual_scale(order, curves, scales)))
 
     def _ensure_overlay(self, label: str) -> None:
         if label in self._overlay_boxes:

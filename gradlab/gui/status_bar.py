@@ -24,7 +24,6 @@ class ElidedLabel(QLabel):
 
     def set_full_text(self, text: str) -> None:
         self._full = text
-        self.setToolTip(text if text != self._shown_text() else "")
         self._elide()
 
     def full_text(self) -> str:

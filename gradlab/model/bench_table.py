@@ -30,20 +30,6 @@ def format_time(seconds: float | None, scale: float) -> str:
     return f"{value:.4g}" if value < 1000 else f"{value:.0f}"
 
 
-def not_timed_reason(error: str) -> str:
-    """Why a cell was not timed, without the "not timed" its error text may already say.
-
-    ``"gradient 0 differs from the custom Function's; not timed"`` →
-    ``"gradient 0 differs from the custom Function's"``, so a caller that writes
-    ``"not timed: "`` before it says it once.
-    """
-    text = error.strip()
-    for suffix in ("; not timed", ", not timed", " not timed"):
-        if text.endswith(suffix) and len(text) > len(suffix):
-            return text[: -len(suffix)].rstrip()
-    return text
-
-
 def spread_percent(row: BenchmarkRow) -> float:
     """The row's IQR as a percentage of its median."""
     return 100 * (row.iqr_s or 0.0) / row.median_s if row.median_s else 0.0

@@ -74,10 +74,13 @@ def order_scales(curves: CurveSet) -> tuple[float, float, float]:
     return tuple(derivative_scale(order, [getattr(curve, name) for curve in every], f) for order, name in enumerate(names))
 
 
-def residual_scale(order: int, curves: CurveSet) -> float:
-    """The scale of the residuals of derivative ``order`` (1 or 2): that derivative's scale, or their own largest ``|value|``."""
+def residual_scale(order: int, curves: CurveSet, scales: tuple[float, float, float] | None = None) -> float:
+    """The scale of the residuals of derivative ``order`` (1 or 2): that derivative's scale, or their own largest ``|value|``.
+
+    ``scales`` are ``order_scales(curves)`` when the caller has them already (they scan every curve).
+    """
     own = magnitude(r.values for r in curves.residuals if r.order == order)
-    return max(order_scales(curves)[order], own)
+    return max((scales or order_scales(curves))[order], own)
 
 
 def min_span(scale: float) -> float:
