@@ -269,9 +269,7 @@ class GradcheckPanel(QWidget):
         return grid
 
     def _build_jacobians(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
+        page, layout = _page()
         self._jacobians: Jacobians | None = None
         self._run_tolerance: tuple[float, float] | None = None
         self.heatmaps = JacobianHeatmaps()
@@ -288,9 +286,7 @@ class GradcheckPanel(QWidget):
 
     def _build_transforms(self) -> QWidget:
         """One row per transform: its verdict and why, with the details on hover."""
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
+        page, layout = _page()
         self.transforms_info = named(QLabel(TRANSFORMS_HINT), "transformsInfo")
         self.transforms_info.setWordWrap(True)
         layout.addWidget(self.transforms_info)
@@ -327,9 +323,7 @@ class GradcheckPanel(QWidget):
 
     def _build_taylor(self) -> QWidget:
         """The Taylor test's remainder against h, log–log, with h and h² guides through its smallest step."""
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
+        page, layout = _page()
         self.taylor_info = named(QLabel(TAYLOR_INFO), "taylorInfo")
         self.taylor_info.setWordWrap(True)
         layout.addWidget(self.taylor_info)
@@ -374,9 +368,7 @@ class GradcheckPanel(QWidget):
         return None if x is None or len(x) == 0 else (x, y)
 
     def _build_sweep(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
+        page, layout = _page()
         buttons = QHBoxLayout()
         self.sweep_button = named(QPushButton("Sweep eps"), "runEpsSweep")
         self.best_button = named(QPushButton("Use best eps"), "useBestEps")
@@ -675,3 +667,11 @@ class GradcheckPanel(QWidget):
 
     def _on_lint_clicked(self, item: QListWidgetItem) -> None:
         self.line_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+
+def _page() -> tuple[QWidget, QVBoxLayout]:
+    """A view tab's page and its margin-less column."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    return page, layout
